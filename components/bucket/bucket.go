@@ -1,0 +1,97 @@
+package bucket
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/nimbus-iac/nimbus/components/link"
+)
+
+// Type is the component's type token.
+const Type = "nimbus:bucket:Bucket"
+
+// Constructor creates a bucket on one cloud.
+type Constructor func(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulumi.ResourceOption) (*Bucket, error)
+
+// BucketArgs describe a bucket. Zero values take the documented defaults.
+type BucketArgs struct {
+	// ExpireDays deletes objects this many days after they were written: 0 (never, the default)
+	// to 3650.
+	ExpireDays int
+	// ForceDestroy deletes the bucket's objects with the bucket on destroy. Default false.
+	ForceDestroy bool
+}
+
+// Bucket is object storage.
+type Bucket struct {
+	pulumi.ResourceState
+
+	// Name is the cloud's name of the bucket.
+	Name pulumi.StringOutput `pulumi:"name"`
+
+	name   string
+	grants granter
+}
+
+type granter interface {
+	grant(access link.Access, prefix string) link.AWSGrant
+}
+
+// Use is one kind of access on one key prefix.
+type Use struct {
+	Access link.Access // link.Read or link.Write
+	Prefix string      // "" (the whole bucket) or a prefix ending in "/", such as "originals/"
+}
+
+// Grant hands a consumer the given uses. Env: BUCKET (the bucket's name).
+func (b *Bucket) Grant(uses ...Use) (link.Grant, error) {
+	var errs []error
+	g := link.Grant{Resource: "bucket " + b.name, Env: map[string]pulumi.StringInput{"BUCKET": b.Name}}
+	var access []string
+	for _, u := range uses {
+		if u.Access != link.Read && u.Access != link.Write {
+			errs = append(errs, fmt.Errorf("bucket %q: access must be %s or %s, got %q", b.name, link.Read, link.Write, u.Access))
+			continue
+		}
+		if u.Prefix != "" && (!strings.HasSuffix(u.Prefix, "/") || strings.ContainsAny(u.Prefix, "*?")) {
+			errs = append(errs, fmt.Errorf("bucket %q: prefix must be empty or end in / without wildcards, got %q", b.name, u.Prefix))
+			continue
+		}
+		aws := b.grants.grant(u.Access, u.Prefix)
+		g.AWS.Statements = append(g.AWS.Statements, aws.Statements...)
+		access = append(access, string(u.Access)+" "+u.Prefix)
+	}
+	if len(uses) == 0 {
+		errs = append(errs, fmt.Errorf("bucket %q: Grant needs at least one use", b.name))
+	}
+	g.Access = link.Access(strings.Join(access, ", "))
+	return g, errors.Join(errs...)
+}
+
+func (a BucketArgs) validate(name string) error {
+	if a.ExpireDays < 0 || a.ExpireDays > 3650 {
+		return fmt.Errorf("bucket %q: ExpireDays must be between 0 and 3650, got %d", name, a.ExpireDays)
+	}
+	return nil
+}
+
+func register(ctx *pulumi.Context, name string, args *BucketArgs, opts []pulumi.ResourceOption) (*Bucket, BucketArgs, error) {
+	if args == nil {
+		args = &BucketArgs{}
+	}
+	if err := args.validate(name); err != nil {
+		return nil, *args, err
+	}
+	b := &Bucket{name: name}
+	if err := ctx.RegisterComponentResource(Type, name, b, opts...); err != nil {
+		return nil, *args, fmt.Errorf("cannot register bucket %q: %w", name, err)
+	}
+	return b, *args, nil
+}
+
+func (b *Bucket) finish(ctx *pulumi.Context) error {
+	return ctx.RegisterResourceOutputs(b, pulumi.Map{"name": b.Name})
+}

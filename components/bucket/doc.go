@@ -1,0 +1,12 @@
+// Package bucket stores objects (uploaded originals, thumbnails).
+//
+// NewX constructors (one per cloud, of type [Constructor]) register a `nimbus:bucket:Bucket`
+// component. Every cloud guarantees: no public access of any kind; encryption at rest; TLS-only
+// access; objects expire after ExpireDays when set; incomplete multipart uploads are cleaned up
+// after 7 days; [Bucket.Grant] hands a consumer exactly read or write on exactly one key prefix.
+//
+// AWS (NewAWSBucket): an S3 bucket with all four public access blocks, bucket-owner-enforced
+// ownership (no ACLs), SSE-S3 encryption, a bucket policy denying requests without TLS, and a
+// lifecycle configuration. ForceDestroy lets `pulumi destroy` delete a bucket that still holds
+// objects (dev stacks); leave it off where the objects matter.
+package bucket

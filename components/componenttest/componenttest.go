@@ -1,0 +1,184 @@
+package componenttest
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/nimbus-iac/nimbus/internal/fakecloud"
+)
+
+// Result is what a mocked run registered.
+type Result struct {
+	Cloud     *fakecloud.Cloud
+	Resources []fakecloud.Resource
+	Err       error
+}
+
+// Run runs body as a Pulumi program against a fresh fake cloud.
+func Run(t *testing.T, body pulumi.RunFunc) Result {
+	t.Helper()
+	cloud := fakecloud.New(fakecloud.Options{Region: "eu-west-1"})
+	err := pulumi.RunErr(body, pulumi.WithMocks("nimbus", "test", cloud))
+	return Result{Cloud: cloud, Resources: cloud.Resources(), Err: err}
+}
+
+// ByType returns the resources of one type.
+func (r Result) ByType(typ string) []fakecloud.Resource {
+	var out []fakecloud.Resource
+	for _, res := range r.Resources {
+		if res.Type == typ {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// One returns the only resource of a type, failing the test otherwise.
+func (r Result) One(t *testing.T, typ string) fakecloud.Resource {
+	t.Helper()
+	got := r.ByType(typ)
+	if len(got) != 1 {
+		t.Fatalf("want one %s, got %d", typ, len(got))
+	}
+	return got[0]
+}
+
+// Named returns the resource of a type with a logical name.
+func (r Result) Named(t *testing.T, typ, name string) fakecloud.Resource {
+	t.Helper()
+	for _, res := range r.ByType(typ) {
+		if res.Name == name {
+			return res
+		}
+	}
+	t.Fatalf("no %s named %q", typ, name)
+	return fakecloud.Resource{}
+}
+
+// AssertContained checks that every resource but the stack descends from a component of the given
+// type named name, and that there is exactly one such component.
+func (r Result) AssertContained(t *testing.T, componentType, name string) {
+	t.Helper()
+	var root string
+	parents := map[string]string{}
+	for _, res := range r.Resources {
+		parents[res.URN] = res.Parent
+		if res.Type == componentType && res.Name == name {
+			if root != "" {
+				t.Fatalf("two %s components named %q", componentType, name)
+			}
+			root = res.URN
+		}
+	}
+	if root == "" {
+		t.Fatalf("no %s component named %q was registered", componentType, name)
+	}
+	for _, res := range r.Resources {
+		if res.URN == root || res.Type == "pulumi:providers:aws" {
+			continue
+		}
+		p, ok := res.Parent, false
+		for p != "" {
+			if p == root {
+				ok = true
+				break
+			}
+			p = parents[p]
+		}
+		if !ok {
+			t.Errorf("%s %q is not a child of %s %q", res.Type, res.Name, componentType, name)
+		}
+	}
+}
+
+// Prop reads a property at a dotted path ("scalingConfig.maximumConcurrency", "auths.0.iamAuth")
+// and returns it as plain Go values (secrets unwrapped, computed values as nil).
+func Prop(m resource.PropertyMap, path string) any {
+	var v any = m.Mappable()
+	for _, part := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[part]
+		case []any:
+			var i int
+			if _, err := fmt.Sscanf(part, "%d", &i); err != nil || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// Str reads a string property; "" when absent.
+func Str(m resource.PropertyMap, path string) string {
+	s, _ := Prop(m, path).(string)
+	return s
+}
+
+// Policy is an IAM policy document.
+type Policy struct {
+	Statement []struct {
+		Sid      string
+		Effect   string
+		Action   []string
+		Resource []string
+	}
+}
+
+// ParsePolicy reads the JSON policy document in a property.
+func ParsePolicy(t *testing.T, m resource.PropertyMap, path string) Policy {
+	t.Helper()
+	var p Policy
+	if err := json.Unmarshal([]byte(Str(m, path)), &p); err != nil {
+		t.Fatalf("property %s is not a policy document: %v\n%s", path, err, Str(m, path))
+	}
+	return p
+}
+
+// Grants flattens a policy into "action on resource" lines, for exact comparisons.
+func (p Policy) Grants() []string {
+	var out []string
+	for _, s := range p.Statement {
+		for _, a := range s.Action {
+			for _, r := range s.Resource {
+				out = append(out, s.Effect+" "+a+" on "+r)
+			}
+		}
+	}
+	return out
+}
+
+// RunWith is Run with extra run options (stack config).
+func RunWith(t *testing.T, body pulumi.RunFunc, opts ...pulumi.RunOption) Result {
+	t.Helper()
+	cloud := fakecloud.New(fakecloud.Options{Region: "eu-west-1"})
+	err := pulumi.RunErr(body, append([]pulumi.RunOption{pulumi.WithMocks("nimbus", "test", cloud)}, opts...)...)
+	return Result{Cloud: cloud, Resources: cloud.Resources(), Err: err}
+}
+
+// Await blocks the program until the outputs resolve and returns their values. Call it from the
+// program body: Pulumi does not wait for applies nobody exports.
+func Await(t *testing.T, outputs pulumi.Map) map[string]any {
+	t.Helper()
+	ch := make(chan map[string]any, 1)
+	outputs.ToMapOutput().ApplyT(func(v map[string]any) map[string]any {
+		ch <- v
+		return v
+	})
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(30 * time.Second):
+		t.Fatal("outputs did not resolve in 30s")
+		return nil
+	}
+}

@@ -1,0 +1,247 @@
+package database
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/nimbus-iac/nimbus/components/link"
+)
+
+var _ Constructor = NewAWSDatabase
+
+const postgresPort = 5432
+
+var awsInstanceClasses = map[string]string{
+	"small":  "db.t4g.micro",
+	"medium": "db.t4g.medium",
+	"large":  "db.r6g.large",
+}
+
+const rdsAssumeRole = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"rds.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+
+// NewAWSDatabase creates RDS PostgreSQL and, with PoolerProxy, an RDS Proxy in front of it.
+func NewAWSDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...pulumi.ResourceOption) (*Database, error) {
+	d, a, err := register(ctx, name, args, opts)
+	if err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(d)
+	d.DatabaseName = pulumi.String(a.DatabaseName).ToStringOutput()
+	d.Port = pulumi.Int(postgresPort).ToIntOutput()
+
+	if a.Pooler == PoolerExternal {
+		secret, err := secretsmanager.NewSecret(ctx, name+"-pooler-url", &secretsmanager.SecretArgs{
+			Description: pulumi.Sprintf("postgres:// URL of the external pooler of database %s", name),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("cannot create the pooler URL secret of database %q: %w", name, err)
+		}
+		if _, err := secretsmanager.NewSecretVersion(ctx, name+"-pooler-url", &secretsmanager.SecretVersionArgs{
+			SecretId:     secret.ID(),
+			SecretString: pulumi.ToSecret(a.ExternalURL).(pulumi.StringOutput),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("cannot store the pooler URL of database %q: %w", name, err)
+		}
+		d.Endpoint = pulumi.ToSecret(a.ExternalURL).(pulumi.StringOutput)
+		d.grants = awsGrants{auth: "url", secretARN: secret.Arn, dbName: a.DatabaseName, user: a.Username}
+		return d, d.finish(ctx)
+	}
+
+	if a.Network.AWS == nil {
+		return nil, fmt.Errorf("database %q: Network is not an AWS network", name)
+	}
+	net := a.Network.AWS
+	subnets, err := rds.NewSubnetGroup(ctx, name, &rds.SubnetGroupArgs{
+		SubnetIds:   net.SubnetIDs,
+		Description: pulumi.Sprintf("Private subnets of database %s", name),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create subnet group of database %q: %w", name, err)
+	}
+	dbSG, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId:       net.VpcID,
+		Description: pulumi.Sprintf("Database %s: Postgres from its pooler or linked functions only", name),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create security group of database %q: %w", name, err)
+	}
+	var final pulumi.StringPtrInput // no final snapshot unless the data is protected
+	if a.DeletionProtection {
+		final = pulumi.String(name + "-final")
+	}
+	instance, err := rds.NewInstance(ctx, name, &rds.InstanceArgs{
+		Engine:                   pulumi.String("postgres"),
+		EngineVersion:            pulumi.String(a.EngineVersion),
+		InstanceClass:            pulumi.String(awsInstanceClasses[a.Size]),
+		AllocatedStorage:         pulumi.Int(a.StorageGB),
+		StorageType:              pulumi.String("gp3"),
+		StorageEncrypted:         pulumi.Bool(true),
+		PubliclyAccessible:       pulumi.Bool(false),
+		DbName:                   pulumi.String(a.DatabaseName),
+		Username:                 pulumi.String(a.Username),
+		ManageMasterUserPassword: pulumi.Bool(true),
+		MultiAz:                  pulumi.Bool(a.HighAvailability),
+		BackupRetentionPeriod:    pulumi.Int(a.BackupRetentionDays),
+		DeletionProtection:       pulumi.Bool(a.DeletionProtection),
+		SkipFinalSnapshot:        pulumi.Bool(!a.DeletionProtection),
+		FinalSnapshotIdentifier:  final,
+		CopyTagsToSnapshot:       pulumi.Bool(true),
+		AutoMinorVersionUpgrade:  pulumi.Bool(true),
+		DbSubnetGroupName:        subnets.Name,
+		VpcSecurityGroupIds:      pulumi.StringArray{dbSG.ID()},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create database %q: %w", name, err)
+	}
+	secretARN := instance.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
+
+	if a.Pooler == PoolerNone {
+		d.Endpoint = instance.Address
+		d.grants = awsGrants{auth: "secret", host: instance.Address, secretARN: secretARN, reach: dbSG.ID().ToStringOutput(), dbName: a.DatabaseName, user: a.Username}
+		return d, d.finish(ctx)
+	}
+
+	proxySG, err := ec2.NewSecurityGroup(ctx, name+"-proxy", &ec2.SecurityGroupArgs{
+		VpcId:       net.VpcID,
+		Description: pulumi.Sprintf("RDS Proxy of database %s: Postgres from linked functions, to the database", name),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create security group of the proxy of database %q: %w", name, err)
+	}
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-proxy-to-db", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: proxySG.ID(), Description: pulumi.String("Postgres to the database"),
+		IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(postgresPort), ToPort: pulumi.Int(postgresPort),
+		ReferencedSecurityGroupId: dbSG.ID(),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("cannot let the proxy of database %q reach it: %w", name, err)
+	}
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-from-proxy", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId: dbSG.ID(), Description: pulumi.String("Postgres from the proxy"),
+		IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(postgresPort), ToPort: pulumi.Int(postgresPort),
+		ReferencedSecurityGroupId: proxySG.ID(),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("cannot admit the proxy to database %q: %w", name, err)
+	}
+
+	role, err := iam.NewRole(ctx, name+"-proxy", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(rdsAssumeRole),
+		Description:      pulumi.Sprintf("Lets the RDS Proxy of database %s read its managed secret", name),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the proxy role of database %q: %w", name, err)
+	}
+	// The managed secret is encrypted with the AWS managed key aws/secretsmanager, whose key policy
+	// already lets principals of the account decrypt through Secrets Manager: no kms grant needed.
+	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-proxy", &iam.RolePolicyArgs{
+		Role: role.ID(),
+		Policy: pulumi.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"ReadManagedSecret","Effect":"Allow","Action":["secretsmanager:GetSecretValue"],"Resource":["%s"]}]}`,
+			secretARN),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the proxy policy of database %q: %w", name, err)
+	}
+	proxy, err := rds.NewProxy(ctx, name, &rds.ProxyArgs{
+		EngineFamily:        pulumi.String("POSTGRESQL"),
+		RequireTls:          pulumi.Bool(true),
+		RoleArn:             role.Arn,
+		VpcSubnetIds:        net.SubnetIDs,
+		VpcSecurityGroupIds: pulumi.StringArray{proxySG.ID()},
+		IdleClientTimeout:   pulumi.Int(1800),
+		Auths: rds.ProxyAuthArray{rds.ProxyAuthArgs{
+			AuthScheme:             pulumi.String("SECRETS"),
+			IamAuth:                pulumi.String("REQUIRED"),
+			ClientPasswordAuthType: pulumi.String("POSTGRES_SCRAM_SHA_256"),
+			SecretArn:              secretARN,
+			Description:            pulumi.String("Clients sign in with IAM; the proxy uses the managed secret"),
+		}},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the proxy of database %q: %w", name, err)
+	}
+	tg, err := rds.NewProxyDefaultTargetGroup(ctx, name, &rds.ProxyDefaultTargetGroupArgs{
+		DbProxyName: proxy.Name,
+		ConnectionPoolConfig: rds.ProxyDefaultTargetGroupConnectionPoolConfigArgs{
+			MaxConnectionsPercent:     pulumi.Int(a.Pool.MaxConnectionsPercent),
+			MaxIdleConnectionsPercent: pulumi.Int(a.Pool.MaxIdlePercent),
+			ConnectionBorrowTimeout:   pulumi.Int(a.Pool.BorrowTimeoutSeconds),
+		},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot tune the pool of the proxy of database %q: %w", name, err)
+	}
+	if _, err := rds.NewProxyTarget(ctx, name, &rds.ProxyTargetArgs{
+		DbProxyName:          proxy.Name,
+		TargetGroupName:      tg.Name,
+		DbInstanceIdentifier: instance.Identifier,
+	}, parent); err != nil {
+		return nil, fmt.Errorf("cannot point the proxy of database %q at it: %w", name, err)
+	}
+
+	d.Endpoint = proxy.Endpoint
+	d.grants = awsGrants{auth: "iam", host: proxy.Endpoint, proxyARN: proxy.Arn, reach: proxySG.ID().ToStringOutput(), dbName: a.DatabaseName, user: a.Username}
+	return d, d.finish(ctx)
+}
+
+type awsGrants struct {
+	auth      string // iam, secret or url
+	host      pulumi.StringOutput
+	secretARN pulumi.StringOutput
+	proxyARN  pulumi.StringOutput
+	reach     pulumi.StringOutput
+	dbName    string
+	user      string
+}
+
+func (g awsGrants) connect() link.Grant {
+	env := map[string]pulumi.StringInput{
+		"AUTH": pulumi.String(g.auth),
+		"NAME": pulumi.String(g.dbName),
+		"USER": pulumi.String(g.user),
+	}
+	var out link.AWSGrant
+	switch g.auth {
+	case "iam":
+		env["HOST"] = g.host
+		env["PORT"] = pulumi.Sprintf("%d", postgresPort)
+		env["SSLMODE"] = pulumi.String("require")
+		out.Statements = []link.Statement{{
+			Actions:   []string{"rds-db:connect"},
+			Resources: pulumi.StringArray{g.proxyARN.ApplyT(dbUserARN(g.user)).(pulumi.StringOutput)},
+		}}
+	case "secret", "url":
+		env["SECRET_ARN"] = g.secretARN
+		out.Statements = []link.Statement{{
+			Actions:   []string{"secretsmanager:GetSecretValue"},
+			Resources: pulumi.StringArray{g.secretARN},
+		}}
+		if g.auth == "secret" {
+			env["HOST"] = g.host
+			env["PORT"] = pulumi.Sprintf("%d", postgresPort)
+			env["SSLMODE"] = pulumi.String("require")
+		}
+	}
+	if g.auth != "url" {
+		out.Reach = []link.Reach{{Description: "Postgres", SecurityGroupID: g.reach, Port: postgresPort}}
+	}
+	return link.Grant{Env: env, AWS: out}
+}
+
+// dbUserARN turns a proxy's ARN (arn:aws:rds:REGION:ACCOUNT:db-proxy:prx-ID) into the resource IAM
+// database authentication names for one user of it
+// (arn:aws:rds-db:REGION:ACCOUNT:dbuser:prx-ID/USER).
+func dbUserARN(user string) func(string) (string, error) {
+	return func(proxyARN string) (string, error) {
+		parts := strings.Split(proxyARN, ":")
+		if len(parts) != 7 || parts[2] != "rds" || parts[5] != "db-proxy" {
+			return "", fmt.Errorf("unexpected RDS Proxy ARN %q", proxyARN)
+		}
+		return fmt.Sprintf("arn:%s:rds-db:%s:%s:dbuser:%s/%s", parts[1], parts[3], parts[4], parts[6], user), nil
+	}
+}

@@ -1,0 +1,199 @@
+package database
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/nimbus-iac/nimbus/components/link"
+	"github.com/nimbus-iac/nimbus/components/network"
+)
+
+// Type is the component's type token.
+const Type = "nimbus:database:Database"
+
+// Constructor creates a database on one cloud.
+type Constructor func(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...pulumi.ResourceOption) (*Database, error)
+
+// Pooler kinds.
+const (
+	PoolerProxy    = "proxy"
+	PoolerExternal = "external"
+	PoolerNone     = "none"
+)
+
+// Sizes.
+var Sizes = []string{"small", "medium", "large"}
+
+// DatabaseArgs describe a database. Zero values take the documented defaults.
+type DatabaseArgs struct {
+	// Network places the database and pooler; required unless Pooler is external.
+	Network *network.Network
+	// Size is small (default), medium or large.
+	Size string
+	// StorageGB is allocated storage: 20 (default) to 65536.
+	StorageGB int
+	// EngineVersion is the PostgreSQL major version: 14 to 17, default 16.
+	EngineVersion string
+	// HighAvailability keeps a standby in a second zone. Default false.
+	HighAvailability bool
+	// BackupRetentionDays keeps automated backups: 0 (off) to 35. Default 7 unless NoBackups.
+	BackupRetentionDays int
+	// NoBackups turns backups off (BackupRetentionDays 0 means the default otherwise).
+	NoBackups bool
+	// DeletionProtection refuses deletion and keeps a final snapshot. Default false.
+	DeletionProtection bool
+	// DatabaseName is the database created: default "app".
+	DatabaseName string
+	// Username is the administrator user consumers connect as through the pooler: default "nimbus".
+	Username string
+	// Pooler is proxy (default), external or none.
+	Pooler string
+	// Pool tunes the managed pooler.
+	Pool PoolArgs
+	// ExternalURL is the postgres:// URL of the external pooler; required (and secret) with
+	// PoolerExternal.
+	ExternalURL pulumi.StringInput
+}
+
+// PoolArgs tune the managed pooler.
+type PoolArgs struct {
+	// MaxConnectionsPercent of the database's max_connections the pooler may open: 1 to 100,
+	// default 90.
+	MaxConnectionsPercent int
+	// MaxIdlePercent of max_connections kept open when idle: 0 to MaxConnectionsPercent, default 50.
+	MaxIdlePercent int
+	// BorrowTimeoutSeconds a client waits for a connection: 0 to 3600, default 120.
+	BorrowTimeoutSeconds int
+}
+
+// Database is PostgreSQL and its pooler.
+type Database struct {
+	pulumi.ResourceState
+
+	// Endpoint is the host consumers connect to: the pooler's when there is one.
+	Endpoint pulumi.StringOutput `pulumi:"endpoint"`
+	// Port is the Postgres port.
+	Port pulumi.IntOutput `pulumi:"port"`
+	// DatabaseName is the database consumers use.
+	DatabaseName pulumi.StringOutput `pulumi:"databaseName"`
+
+	name   string
+	grants granter
+}
+
+type granter interface {
+	connect() link.Grant
+}
+
+var identifier = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+func (a DatabaseArgs) withDefaults(name string) (DatabaseArgs, error) {
+	if a.Size == "" {
+		a.Size = "small"
+	}
+	if a.StorageGB == 0 {
+		a.StorageGB = 20
+	}
+	if a.EngineVersion == "" {
+		a.EngineVersion = "16"
+	}
+	if a.BackupRetentionDays == 0 && !a.NoBackups {
+		a.BackupRetentionDays = 7
+	}
+	if a.DatabaseName == "" {
+		a.DatabaseName = "app"
+	}
+	if a.Username == "" {
+		a.Username = "nimbus"
+	}
+	if a.Pooler == "" {
+		a.Pooler = PoolerProxy
+	}
+	p := &a.Pool
+	if p.MaxConnectionsPercent == 0 {
+		p.MaxConnectionsPercent = 90
+	}
+	if p.MaxIdlePercent == 0 {
+		p.MaxIdlePercent = min(50, p.MaxConnectionsPercent)
+	}
+	if p.BorrowTimeoutSeconds == 0 {
+		p.BorrowTimeoutSeconds = 120
+	}
+
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("database %q: %s", name, fmt.Sprintf(format, args...)))
+	}
+	between := func(field string, v, lo, hi int) {
+		if v < lo || v > hi {
+			bad("%s must be between %d and %d, got %d", field, lo, hi, v)
+		}
+	}
+	oneOf := func(field, v string, allowed ...string) {
+		for _, a := range allowed {
+			if v == a {
+				return
+			}
+		}
+		bad("%s must be one of %v, got %q", field, allowed, v)
+	}
+	oneOf("Size", a.Size, Sizes...)
+	oneOf("EngineVersion", a.EngineVersion, "14", "15", "16", "17")
+	oneOf("Pooler", a.Pooler, PoolerProxy, PoolerExternal, PoolerNone)
+	between("StorageGB", a.StorageGB, 20, 65536)
+	between("BackupRetentionDays", a.BackupRetentionDays, 0, 35)
+	between("Pool.MaxConnectionsPercent", p.MaxConnectionsPercent, 1, 100)
+	between("Pool.MaxIdlePercent", p.MaxIdlePercent, 0, p.MaxConnectionsPercent)
+	between("Pool.BorrowTimeoutSeconds", p.BorrowTimeoutSeconds, 0, 3600)
+	if !identifier.MatchString(a.DatabaseName) {
+		bad("DatabaseName must match %s, got %q", identifier, a.DatabaseName)
+	}
+	if !identifier.MatchString(a.Username) {
+		bad("Username must match %s, got %q", identifier, a.Username)
+	}
+	switch {
+	case a.Pooler == PoolerExternal && a.ExternalURL == nil:
+		bad("ExternalURL is required with Pooler %q", PoolerExternal)
+	case a.Pooler != PoolerExternal && a.ExternalURL != nil:
+		bad("ExternalURL is only used with Pooler %q, got Pooler %q", PoolerExternal, a.Pooler)
+	case a.Pooler != PoolerExternal && a.Network == nil:
+		bad("Network is required with Pooler %q: the database is private", a.Pooler)
+	}
+	return a, errors.Join(errs...)
+}
+
+// Connect grants opening connections as the database's user, through the pooler when there is
+// one. Env: HOST, PORT, NAME, USER, AUTH (iam, secret or url), SECRET_ARN (with secret and url),
+// SSLMODE.
+func (d *Database) Connect() link.Grant {
+	g := d.grants.connect()
+	g.Resource = "database " + d.name
+	g.Access = link.Connect
+	return g
+}
+
+func register(ctx *pulumi.Context, name string, args *DatabaseArgs, opts []pulumi.ResourceOption) (*Database, DatabaseArgs, error) {
+	if args == nil {
+		args = &DatabaseArgs{}
+	}
+	a, err := args.withDefaults(name)
+	if err != nil {
+		return nil, a, err
+	}
+	d := &Database{name: name}
+	if err := ctx.RegisterComponentResource(Type, name, d, opts...); err != nil {
+		return nil, a, fmt.Errorf("cannot register database %q: %w", name, err)
+	}
+	return d, a, nil
+}
+
+func (d *Database) finish(ctx *pulumi.Context) error {
+	return ctx.RegisterResourceOutputs(d, pulumi.Map{
+		"endpoint":     d.Endpoint,
+		"port":         d.Port,
+		"databaseName": d.DatabaseName,
+	})
+}

@@ -1,0 +1,445 @@
+package function
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigatewayv2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/nimbus-iac/nimbus/components/link"
+)
+
+var _ Constructor = NewAWSFunction
+
+// awsMaxRequestBytes is the largest binary body a Lambda behind API Gateway can take: the 6 MB
+// invocation payload holds the body base64-encoded (4/3 larger) plus the event's headers.
+const awsMaxRequestBytes = 4 << 20
+
+// awsHTTPTimeout is API Gateway's longest integration timeout, in seconds.
+const awsHTTPTimeout = 30
+
+// vpcNetworkActions are what Lambda needs to attach a function to a VPC (the actions of the
+// managed AWSLambdaVPCAccessExecutionRole). AWS accepts only "*" as their resource: ENIs do not
+// exist before Lambda creates them, and Describe* actions have no resource-level permissions.
+var vpcNetworkActions = []string{
+	"ec2:CreateNetworkInterface",
+	"ec2:DescribeNetworkInterfaces",
+	"ec2:DescribeSubnets",
+	"ec2:DeleteNetworkInterface",
+	"ec2:AssignPrivateIpAddresses",
+	"ec2:UnassignPrivateIpAddresses",
+}
+
+const lambdaAssumeRole = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+
+// NewAWSFunction deploys a Lambda function with its role, logs, alias, warm capacity and triggers.
+func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...pulumi.ResourceOption) (*Function, error) {
+	fn, a, err := register(ctx, name, args, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAWS(name, a); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(fn)
+
+	logs, err := cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
+		RetentionInDays: pulumi.Int(a.LogRetentionDays),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create log group for function %q: %w", name, err)
+	}
+
+	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(lambdaAssumeRole),
+		Description:      pulumi.Sprintf("Runs the %s function; holds only what its links grant", name),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create role for function %q: %w", name, err)
+	}
+
+	statements := []link.Statement{{
+		Sid:       "WriteOwnLogs",
+		Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Resources: pulumi.StringArray{pulumi.Sprintf("%s:log-stream:*", logs.Arn)},
+	}}
+	if a.Network != nil {
+		statements = append(statements, link.Statement{
+			Sid:       "AttachToVpc",
+			Actions:   vpcNetworkActions,
+			Resources: pulumi.ToStringArray([]string{"*"}), // AWS allows nothing narrower, see vpcNetworkActions
+		})
+	}
+	for _, l := range a.Links {
+		for i, s := range l.Grant.AWS.Statements {
+			if s.Sid == "" {
+				s.Sid = fmt.Sprintf("%s%d", sidPart(l.Name), i+1)
+			}
+			statements = append(statements, s)
+		}
+	}
+	policy, err := iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{
+		Role:   role.ID(),
+		Policy: policyDocument(statements),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create policy for function %q: %w", name, err)
+	}
+
+	var vpcConfig lambda.FunctionVpcConfigPtrInput
+	if a.Network != nil {
+		sg, err := functionSecurityGroup(ctx, name, a, parent)
+		if err != nil {
+			return nil, err
+		}
+		vpcConfig = lambda.FunctionVpcConfigArgs{
+			SubnetIds:        a.Network.AWS.SubnetIDs,
+			SecurityGroupIds: pulumi.StringArray{sg},
+		}
+	}
+
+	env := link.Environment(a.Links)
+	for k, v := range a.Env {
+		env[k] = pulumi.String(v)
+	}
+	var environment lambda.FunctionEnvironmentPtrInput
+	if len(env) > 0 {
+		environment = lambda.FunctionEnvironmentArgs{Variables: env}
+	}
+	reserved := -1 // unreserved: the account's pool
+	if a.MaxInstances > 0 {
+		reserved = a.MaxInstances
+	}
+	f, err := lambda.NewFunction(ctx, name, &lambda.FunctionArgs{
+		Runtime:                      pulumi.String("provided.al2023"),
+		Handler:                      pulumi.String("bootstrap"),
+		Architectures:                pulumi.StringArray{pulumi.String("arm64")},
+		Code:                         a.Code,
+		SourceCodeHash:               pulumi.String(a.CodeHash),
+		MemorySize:                   pulumi.Int(a.MemoryMB),
+		Timeout:                      pulumi.Int(a.TimeoutSeconds),
+		Role:                         role.Arn,
+		Publish:                      pulumi.Bool(true),
+		ReservedConcurrentExecutions: pulumi.Int(reserved),
+		Environment:                  environment,
+		VpcConfig:                    vpcConfig,
+		LoggingConfig: lambda.FunctionLoggingConfigArgs{
+			LogFormat: pulumi.String("JSON"),
+			LogGroup:  logs.Name,
+		},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{policy}))
+	if err != nil {
+		return nil, fmt.Errorf("cannot create function %q: %w", name, err)
+	}
+
+	alias, err := lambda.NewAlias(ctx, name+"-"+Alias, &lambda.AliasArgs{
+		FunctionName:    f.Name,
+		FunctionVersion: f.Version,
+		Name:            pulumi.String(Alias),
+		Description:     pulumi.String("The published version every trigger invokes"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create alias for function %q: %w", name, err)
+	}
+
+	if err := warmCapacity(ctx, name, a, f, alias, parent); err != nil {
+		return nil, err
+	}
+	for _, l := range a.Links {
+		es := l.Grant.AWS.EventSource
+		if es == nil {
+			continue
+		}
+		esmName := fmt.Sprintf("%s-%s", name, strings.ToLower(l.Name))
+		if _, err := lambda.NewEventSourceMapping(ctx, esmName, &lambda.EventSourceMappingArgs{
+			EventSourceArn:                 es.SourceARN,
+			FunctionName:                   alias.Arn,
+			BatchSize:                      pulumi.Int(es.BatchSize),
+			MaximumBatchingWindowInSeconds: pulumi.Int(es.BatchWindowSeconds),
+			FunctionResponseTypes:          pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
+			ScalingConfig: lambda.EventSourceMappingScalingConfigArgs{
+				MaximumConcurrency: pulumi.Int(es.MaxConcurrency),
+			},
+		}, parent, pulumi.DependsOn([]pulumi.Resource{policy})); err != nil {
+			return nil, fmt.Errorf("cannot subscribe function %q to %s: %w", name, l.Grant.Resource, err)
+		}
+	}
+
+	fn.URL = pulumi.String("").ToStringOutput()
+	if a.HTTP != nil {
+		url, err := httpEndpoint(ctx, name, a, alias, parent)
+		if err != nil {
+			return nil, err
+		}
+		fn.URL = url
+	}
+	if r := a.RunOnDeploy; r != nil {
+		if _, err := lambda.NewInvocation(ctx, name+"-on-deploy", &lambda.InvocationArgs{
+			FunctionName: f.Name,
+			Qualifier:    alias.Name,
+			Input:        pulumi.String(r.Input),
+			Triggers:     pulumi.StringMap{"codeHash": pulumi.String(a.CodeHash)},
+		}, parent, pulumi.DependsOn(r.After)); err != nil {
+			return nil, fmt.Errorf("cannot invoke function %q on deploy: %w", name, err)
+		}
+	}
+
+	fn.Name = f.Name
+	fn.Target = alias.Arn
+	fn.Identity = role.Arn
+	fn.CodeHash = pulumi.String(a.CodeHash).ToStringOutput()
+	return fn, fn.finish(ctx)
+}
+
+// checkAWS rejects what Lambda cannot do.
+func checkAWS(name string, a FunctionArgs) error {
+	if h := a.HTTP; h != nil {
+		if a.TimeoutSeconds > awsHTTPTimeout {
+			return fmt.Errorf("function %q: TimeoutSeconds must be at most %d with HTTP (API Gateway's limit), got %d", name, awsHTTPTimeout, a.TimeoutSeconds)
+		}
+		if h.MaxRequestBytes > awsMaxRequestBytes {
+			return fmt.Errorf("function %q: HTTP.MaxRequestBytes must be at most %d on AWS (Lambda's 6 MB payload after base64), got %d", name, awsMaxRequestBytes, h.MaxRequestBytes)
+		}
+	}
+	for _, l := range a.Links {
+		if l.Grant.AWS.Empty() {
+			return fmt.Errorf("function %q: link %s (%s %s) has no AWS grant: it is not an AWS resource", name, l.Name, l.Grant.Access, l.Grant.Resource)
+		}
+		if len(l.Grant.AWS.Reach) > 0 && a.Network == nil {
+			return fmt.Errorf("function %q: link %s reaches %s inside a network, so Network is required", name, l.Name, l.Grant.Resource)
+		}
+		if es := l.Grant.AWS.EventSource; es != nil {
+			if need := 6*a.TimeoutSeconds + es.BatchWindowSeconds; es.VisibilityTimeoutSeconds < need {
+				return fmt.Errorf("function %q: %s's visibility timeout must be at least 6 x TimeoutSeconds + batch window = %ds (AWS's advice, so a retried batch is not delivered twice), got %ds", name, l.Grant.Resource, need, es.VisibilityTimeoutSeconds)
+			}
+		}
+	}
+	if a.Network != nil && a.Network.AWS == nil {
+		return fmt.Errorf("function %q: Network is not an AWS network", name)
+	}
+	return nil
+}
+
+// functionSecurityGroup lets the function reach exactly what its links reach: the AWS endpoints
+// over HTTPS and each linked security group on its port.
+func functionSecurityGroup(ctx *pulumi.Context, name string, a FunctionArgs, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	net := a.Network.AWS
+	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId:       net.VpcID,
+		Description: pulumi.Sprintf("Function %s: egress to its links only", name),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("cannot create security group for function %q: %w", name, err)
+	}
+	egress := func(rule string, args *vpc.SecurityGroupEgressRuleArgs) error {
+		args.SecurityGroupId = sg.ID()
+		args.IpProtocol = pulumi.String("tcp")
+		if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-"+rule, args, parent); err != nil {
+			return fmt.Errorf("cannot allow function %q egress %s: %w", name, rule, err)
+		}
+		return nil
+	}
+	if net.Existing {
+		// An existing VPC reaches AWS services its own way (endpoints or NAT): allow HTTPS out.
+		if err := egress("https", &vpc.SecurityGroupEgressRuleArgs{
+			Description: pulumi.String("HTTPS to AWS services"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), CidrIpv4: pulumi.String("0.0.0.0/0"),
+		}); err != nil {
+			return pulumi.StringOutput{}, err
+		}
+	} else {
+		if err := egress("endpoints", &vpc.SecurityGroupEgressRuleArgs{
+			Description: pulumi.String("HTTPS to the interface endpoints"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), ReferencedSecurityGroupId: net.EndpointSecurityGroupID,
+		}); err != nil {
+			return pulumi.StringOutput{}, err
+		}
+		if err := egress("s3", &vpc.SecurityGroupEgressRuleArgs{
+			Description: pulumi.String("HTTPS to S3 through the gateway endpoint"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), PrefixListId: net.S3PrefixListID,
+		}); err != nil {
+			return pulumi.StringOutput{}, err
+		}
+	}
+	for _, l := range a.Links {
+		for i, r := range l.Grant.AWS.Reach {
+			rule := fmt.Sprintf("%s-%d", strings.ToLower(l.Name), i+1)
+			if err := egress(rule, &vpc.SecurityGroupEgressRuleArgs{
+				Description: pulumi.String(r.Description), FromPort: pulumi.Int(r.Port), ToPort: pulumi.Int(r.Port), ReferencedSecurityGroupId: r.SecurityGroupID,
+			}); err != nil {
+				return pulumi.StringOutput{}, err
+			}
+			if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-to-"+rule, &vpc.SecurityGroupIngressRuleArgs{
+				SecurityGroupId:           r.SecurityGroupID,
+				Description:               pulumi.Sprintf("From function %s", name),
+				IpProtocol:                pulumi.String("tcp"),
+				FromPort:                  pulumi.Int(r.Port),
+				ToPort:                    pulumi.Int(r.Port),
+				ReferencedSecurityGroupId: sg.ID(),
+			}, parent); err != nil {
+				return pulumi.StringOutput{}, fmt.Errorf("cannot admit function %q to %s: %w", name, l.Grant.Resource, err)
+			}
+		}
+	}
+	return sg.ID().ToStringOutput(), nil
+}
+
+// warmCapacity keeps instances initialised on the alias, autoscaled when WarmMax asks for it.
+func warmCapacity(ctx *pulumi.Context, name string, a FunctionArgs, f *lambda.Function, alias *lambda.Alias, parent pulumi.ResourceOption) error {
+	if a.WarmInstances == 0 {
+		return nil
+	}
+	var pcOpts []pulumi.ResourceOption
+	if a.WarmMax > 0 {
+		// Autoscaling owns the number from here on; a deploy must not reset it.
+		pcOpts = append(pcOpts, pulumi.IgnoreChanges([]string{"provisionedConcurrentExecutions"}))
+	}
+	pc, err := lambda.NewProvisionedConcurrencyConfig(ctx, name+"-warm", &lambda.ProvisionedConcurrencyConfigArgs{
+		FunctionName:                    f.Name,
+		Qualifier:                       alias.Name,
+		ProvisionedConcurrentExecutions: pulumi.Int(a.WarmInstances),
+	}, append([]pulumi.ResourceOption{parent}, pcOpts...)...)
+	if err != nil {
+		return fmt.Errorf("cannot provision warm capacity for function %q: %w", name, err)
+	}
+	if a.WarmMax == 0 {
+		return nil
+	}
+	target, err := appautoscaling.NewTarget(ctx, name+"-warm", &appautoscaling.TargetArgs{
+		ServiceNamespace:  pulumi.String("lambda"),
+		ScalableDimension: pulumi.String("lambda:function:ProvisionedConcurrency"),
+		ResourceId:        pulumi.Sprintf("function:%s:%s", f.Name, alias.Name),
+		MinCapacity:       pulumi.Int(a.WarmInstances),
+		MaxCapacity:       pulumi.Int(a.WarmMax),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{pc}))
+	if err != nil {
+		return fmt.Errorf("cannot create warm-capacity scaling target for function %q: %w", name, err)
+	}
+	if _, err := appautoscaling.NewPolicy(ctx, name+"-warm", &appautoscaling.PolicyArgs{
+		PolicyType:        pulumi.String("TargetTrackingScaling"),
+		ServiceNamespace:  target.ServiceNamespace,
+		ScalableDimension: target.ScalableDimension,
+		ResourceId:        target.ResourceId,
+		TargetTrackingScalingPolicyConfiguration: appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
+			TargetValue: pulumi.Float64(float64(a.WarmTargetPercent) / 100),
+			PredefinedMetricSpecification: appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
+				PredefinedMetricType: pulumi.String("LambdaProvisionedConcurrencyUtilization"),
+			},
+		},
+	}, parent); err != nil {
+		return fmt.Errorf("cannot create warm-capacity scaling policy for function %q: %w", name, err)
+	}
+	return nil
+}
+
+// httpEndpoint puts an API Gateway HTTP API in front of the alias.
+func httpEndpoint(ctx *pulumi.Context, name string, a FunctionArgs, alias *lambda.Alias, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	api, err := apigatewayv2.NewApi(ctx, name, &apigatewayv2.ApiArgs{
+		ProtocolType: pulumi.String("HTTP"),
+		Description:  pulumi.Sprintf("HTTP endpoint of function %s", name),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("cannot create HTTP API for function %q: %w", name, err)
+	}
+	integration, err := apigatewayv2.NewIntegration(ctx, name, &apigatewayv2.IntegrationArgs{
+		ApiId:                api.ID(),
+		IntegrationType:      pulumi.String("AWS_PROXY"),
+		IntegrationUri:       alias.InvokeArn,
+		PayloadFormatVersion: pulumi.String("2.0"),
+		TimeoutMilliseconds:  pulumi.Int(a.TimeoutSeconds * 1000),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("cannot integrate HTTP API with function %q: %w", name, err)
+	}
+	if _, err := apigatewayv2.NewRoute(ctx, name, &apigatewayv2.RouteArgs{
+		ApiId:    api.ID(),
+		RouteKey: pulumi.String("$default"),
+		Target:   pulumi.Sprintf("integrations/%s", integration.ID()),
+	}, parent); err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("cannot route HTTP API to function %q: %w", name, err)
+	}
+	access, err := cloudwatch.NewLogGroup(ctx, name+"-access", &cloudwatch.LogGroupArgs{
+		RetentionInDays: pulumi.Int(a.LogRetentionDays),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("cannot create access log group for function %q: %w", name, err)
+	}
+	stage, err := apigatewayv2.NewStage(ctx, name, &apigatewayv2.StageArgs{
+		ApiId:      api.ID(),
+		Name:       pulumi.String("$default"),
+		AutoDeploy: pulumi.Bool(true),
+		DefaultRouteSettings: apigatewayv2.StageDefaultRouteSettingsArgs{
+			ThrottlingRateLimit:  pulumi.Float64(float64(a.HTTP.ThrottleRate)),
+			ThrottlingBurstLimit: pulumi.Int(a.HTTP.ThrottleBurst),
+		},
+		AccessLogSettings: apigatewayv2.StageAccessLogSettingsArgs{
+			DestinationArn: access.Arn,
+			Format:         pulumi.String(`{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","method":"$context.httpMethod","path":"$context.path","status":"$context.status","latency":"$context.responseLatency","integrationError":"$context.integrationErrorMessage"}`),
+		},
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("cannot create HTTP stage for function %q: %w", name, err)
+	}
+	if _, err := lambda.NewPermission(ctx, name+"-http", &lambda.PermissionArgs{
+		Action:    pulumi.String("lambda:InvokeFunction"),
+		Function:  alias.FunctionName,
+		Qualifier: alias.Name,
+		Principal: pulumi.String("apigateway.amazonaws.com"),
+		SourceArn: pulumi.Sprintf("%s/*/*", api.ExecutionArn),
+	}, parent); err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("cannot let the HTTP API invoke function %q: %w", name, err)
+	}
+	return stage.InvokeUrl, nil
+}
+
+// policyDocument renders IAM statements as a policy document. It only formats values; it creates
+// nothing.
+func policyDocument(statements []link.Statement) pulumi.StringOutput {
+	resources := make([]any, len(statements))
+	for i, s := range statements {
+		resources[i] = s.Resources.ToStringArrayOutput()
+	}
+	return pulumi.All(resources...).ApplyT(func(all []any) (string, error) {
+		type stmt struct {
+			Sid      string   `json:"Sid"`
+			Effect   string   `json:"Effect"`
+			Action   []string `json:"Action"`
+			Resource []string `json:"Resource"`
+		}
+		doc := struct {
+			Version   string `json:"Version"`
+			Statement []stmt `json:"Statement"`
+		}{Version: "2012-10-17"}
+		for i, s := range statements {
+			actions := append([]string(nil), s.Actions...)
+			sort.Strings(actions)
+			doc.Statement = append(doc.Statement, stmt{Sid: s.Sid, Effect: "Allow", Action: actions, Resource: all[i].([]string)})
+		}
+		b, err := json.Marshal(doc)
+		return string(b), err
+	}).(pulumi.StringOutput)
+}
+
+// sidPart turns a link name into the alphanumeric form IAM statement ids require.
+func sidPart(name string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r == '_':
+			up = true
+		case up:
+			b.WriteString(strings.ToUpper(string(r)))
+			up = false
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,26 @@
+// Package function deploys a function: a unit of deployed code that scales out in isolated
+// instances and is reached over HTTP, invoked by a queue, or run once per deploy.
+//
+// NewX constructors (one per cloud, all of type [Constructor]) register a `nimbus:function:Function`
+// component whose children are everything the function needs: its identity, its log group, its
+// network placement, its warm capacity, its triggers and its HTTP endpoint. Every cloud guarantees:
+//
+//   - Args are checked first; a bad value is an error naming the function, the field and what is
+//     allowed, and nothing is registered.
+//   - The function's identity holds only what its links grant (see package link) plus writing its
+//     own logs (and, on AWS, managing its network interfaces when it runs in a network).
+//   - Logs go to a log group the component creates, kept LogRetentionDays.
+//   - Every trigger and the HTTP endpoint target the stable, published revision ("live"), never the
+//     moving latest one; WarmInstances keeps that many instances initialised there.
+//   - No secret is put in an environment variable: links hand out references only.
+//
+// AWS (NewAWSFunction): Lambda on provided.al2023, arm64, from a zip with a `bootstrap`; every
+// deploy publishes a version and moves the alias `live` to it. WarmInstances is provisioned
+// concurrency on the alias, autoscaled by Application Auto Scaling (target tracking on
+// LambdaProvisionedConcurrencyUtilization) when WarmMax is above it; MaxInstances is reserved
+// concurrency. HTTP is an API Gateway HTTP API (payload format 2.0) whose integration invokes the
+// alias: chosen over a function URL for its stage throttling (a public endpoint that cannot be
+// rate limited is an open tap on the database and the bill), access logs, and custom domains and
+// authorizers when a service needs them. Queue links become event source mappings on the alias with
+// partial batch responses and a maximum concurrency.
+package function

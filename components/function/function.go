@@ -1,0 +1,184 @@
+package function
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/nimbus-iac/nimbus/components/link"
+	"github.com/nimbus-iac/nimbus/components/network"
+)
+
+// Type is the component's type token.
+const Type = "nimbus:function:Function"
+
+// Alias is the name of the published revision every trigger targets.
+const Alias = "live"
+
+// Constructor creates a function on one cloud.
+type Constructor func(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...pulumi.ResourceOption) (*Function, error)
+
+// FunctionArgs describe a function. Zero values take the documented defaults.
+type FunctionArgs struct {
+	// Code is the deployment artifact (on AWS a zip archive holding `bootstrap`). Required.
+	Code pulumi.Archive
+	// CodeHash is the artifact's SHA-256, hex; a change redeploys the code. Required.
+	CodeHash string
+	// MemoryMB is the memory of one instance, in MB: 128 to 10240, default 256.
+	MemoryMB int
+	// TimeoutSeconds is the longest invocation: 1 to 900 seconds (30 with HTTP), default 10.
+	TimeoutSeconds int
+	// WarmInstances are kept initialised on the live revision: 0 to 1000, default 0.
+	WarmInstances int
+	// WarmMax, when above WarmInstances, lets warm capacity autoscale up to it; 0 keeps it fixed.
+	WarmMax int
+	// WarmTargetPercent is the warm-capacity utilisation autoscaling keeps: 10 to 90, default 70.
+	WarmTargetPercent int
+	// MaxInstances caps concurrent instances: 0 (no cap of its own) to 1000.
+	MaxInstances int
+	// HTTP exposes the function at a URL. Nil means no HTTP endpoint.
+	HTTP *HTTPArgs
+	// Links are the resources the function uses (see package link).
+	Links []link.Link
+	// Env are plain, non-secret settings. Keys must not collide with the links' keys.
+	Env map[string]string
+	// Network, when set, runs the function in that network's private subnets.
+	Network *network.Network
+	// LogRetentionDays is how long logs are kept, in days: default 14.
+	LogRetentionDays int
+	// RunOnDeploy, when set, invokes the live revision once during each deploy that changes the code
+	// or Input (schema migrations); the deploy fails when the invocation fails.
+	RunOnDeploy *RunOnDeploy
+}
+
+// HTTPArgs expose a function over HTTP.
+type HTTPArgs struct {
+	// ThrottleRate is the steady requests per second accepted before 429s: 1 to 10000, default 100.
+	ThrottleRate int
+	// ThrottleBurst is the burst above ThrottleRate: 1 to 5000, default 200.
+	ThrottleBurst int
+	// MaxRequestBytes is the largest request body the function must accept; checked against what
+	// the cloud can carry. Default 1 MiB.
+	MaxRequestBytes int
+}
+
+// RunOnDeploy invokes the function during a deploy.
+type RunOnDeploy struct {
+	// Input is the JSON event. Default "{}".
+	Input string
+	// After are resources that must be ready first (a database and its pooler).
+	After []pulumi.Resource
+}
+
+// Function is a deployed function.
+type Function struct {
+	pulumi.ResourceState
+
+	// Name is the cloud's name of the function.
+	Name pulumi.StringOutput `pulumi:"name"`
+	// Target is what triggers invoke: on AWS the live alias's ARN.
+	Target pulumi.StringOutput `pulumi:"target"`
+	// URL is the HTTP endpoint; empty without HTTP.
+	URL pulumi.StringOutput `pulumi:"url"`
+	// Identity is the principal the function runs as: on AWS its role's ARN.
+	Identity pulumi.StringOutput `pulumi:"identity"`
+	// CodeHash is the deployed artifact's SHA-256, as given.
+	CodeHash pulumi.StringOutput `pulumi:"codeHash"`
+}
+
+// withDefaults returns a copy of args with defaults filled in, or every problem with them.
+func (a FunctionArgs) withDefaults(name string) (FunctionArgs, error) {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&a.MemoryMB, 256)
+	def(&a.TimeoutSeconds, 10)
+	def(&a.WarmTargetPercent, 70)
+	def(&a.LogRetentionDays, 14)
+	if a.HTTP != nil {
+		h := *a.HTTP
+		def(&h.ThrottleRate, 100)
+		def(&h.ThrottleBurst, 200)
+		def(&h.MaxRequestBytes, 1<<20)
+		a.HTTP = &h
+	}
+	if a.RunOnDeploy != nil && a.RunOnDeploy.Input == "" {
+		a.RunOnDeploy = &RunOnDeploy{Input: "{}", After: a.RunOnDeploy.After}
+	}
+
+	var errs []error
+	bad := func(field string, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("function %q: %s %s", name, field, fmt.Sprintf(format, args...)))
+	}
+	between := func(field string, v, lo, hi int) {
+		if v < lo || v > hi {
+			bad(field, "must be between %d and %d, got %d", lo, hi, v)
+		}
+	}
+	if a.Code == nil {
+		bad("Code", "is required")
+	}
+	if len(a.CodeHash) != 64 {
+		bad("CodeHash", "must be a hex SHA-256 (64 characters), got %q", a.CodeHash)
+	}
+	between("MemoryMB", a.MemoryMB, 128, 10240)
+	between("TimeoutSeconds", a.TimeoutSeconds, 1, 900)
+	between("WarmInstances", a.WarmInstances, 0, 1000)
+	between("WarmMax", a.WarmMax, 0, 1000)
+	between("WarmTargetPercent", a.WarmTargetPercent, 10, 90)
+	between("MaxInstances", a.MaxInstances, 0, 1000)
+	between("LogRetentionDays", a.LogRetentionDays, 1, 3653)
+	if a.WarmMax > 0 && (a.WarmInstances < 1 || a.WarmMax < a.WarmInstances) {
+		bad("WarmMax", "must be 0 or at least WarmInstances (%d, itself at least 1), got %d", a.WarmInstances, a.WarmMax)
+	}
+	if a.MaxInstances > 0 && max(a.WarmInstances, a.WarmMax) > a.MaxInstances {
+		bad("WarmInstances", "and WarmMax must be at most MaxInstances (%d), got %d and %d", a.MaxInstances, a.WarmInstances, a.WarmMax)
+	}
+	if h := a.HTTP; h != nil {
+		between("HTTP.ThrottleRate", h.ThrottleRate, 1, 10000)
+		between("HTTP.ThrottleBurst", h.ThrottleBurst, 1, 5000)
+		if h.MaxRequestBytes < 1 {
+			bad("HTTP.MaxRequestBytes", "must be positive, got %d", h.MaxRequestBytes)
+		}
+	}
+	if err := link.Validate(a.Links); err != nil {
+		errs = append(errs, fmt.Errorf("function %q: Links: %w", name, err))
+	}
+	linked := link.Environment(a.Links)
+	for k := range a.Env {
+		if _, ok := linked[k]; ok {
+			bad("Env", "key %s is also set by a link", k)
+		}
+	}
+	return a, errors.Join(errs...)
+}
+
+// register validates args and registers the component; implementations call it first.
+func register(ctx *pulumi.Context, name string, args *FunctionArgs, opts []pulumi.ResourceOption) (*Function, FunctionArgs, error) {
+	if args == nil {
+		return nil, FunctionArgs{}, fmt.Errorf("function %q: args are required", name)
+	}
+	a, err := args.withDefaults(name)
+	if err != nil {
+		return nil, a, err
+	}
+	fn := &Function{}
+	if err := ctx.RegisterComponentResource(Type, name, fn, opts...); err != nil {
+		return nil, a, fmt.Errorf("cannot register function %q: %w", name, err)
+	}
+	return fn, a, nil
+}
+
+// finish exports the outputs, as fields and to the engine.
+func (fn *Function) finish(ctx *pulumi.Context) error {
+	return ctx.RegisterResourceOutputs(fn, pulumi.Map{
+		"name":     fn.Name,
+		"target":   fn.Target,
+		"url":      fn.URL,
+		"identity": fn.Identity,
+		"codeHash": fn.CodeHash,
+	})
+}

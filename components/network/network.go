@@ -1,0 +1,129 @@
+package network
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Type is the component's type token.
+const Type = "nimbus:network:Network"
+
+// Constructor creates a network on one cloud.
+type Constructor func(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error)
+
+// NetworkArgs describe a network. Zero values take the documented defaults.
+type NetworkArgs struct {
+	// CIDR is the address range of a new network: a private IPv4 /16 to /22, default 10.20.0.0/16.
+	CIDR string
+	// Zones is how many zones get a private subnet: 2 to 6, default 2.
+	Zones int
+	// ExistingVpcID uses that network instead of creating one; ExistingSubnetIDs (two or more)
+	// are its private subnets.
+	ExistingVpcID     string
+	ExistingSubnetIDs []string
+}
+
+// Network is a private network.
+type Network struct {
+	pulumi.ResourceState
+
+	// ID is the cloud's id of the network (a VPC id on AWS).
+	ID pulumi.StringOutput `pulumi:"id"`
+	// PrivateSubnetIDs are the subnets functions and databases are placed in.
+	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+
+	// AWS holds what AWS consumers of the network need; nil on other clouds.
+	AWS *AWSPlacement
+}
+
+// AWSPlacement is what a function or database needs to sit in an AWS network.
+type AWSPlacement struct {
+	VpcID     pulumi.StringOutput
+	SubnetIDs pulumi.StringArrayOutput
+	// CIDR is the VPC's range; empty for an existing VPC.
+	CIDR string
+	// EndpointSecurityGroupID admits HTTPS to the interface endpoints; empty for an existing VPC.
+	EndpointSecurityGroupID pulumi.StringOutput
+	// S3PrefixListID is the S3 gateway endpoint's prefix list; empty for an existing VPC.
+	S3PrefixListID pulumi.StringOutput
+	// Existing is true when the network was given by ids.
+	Existing bool
+}
+
+func (a NetworkArgs) withDefaults(name string) (NetworkArgs, error) {
+	if a.CIDR == "" {
+		a.CIDR = "10.20.0.0/16"
+	}
+	if a.Zones == 0 {
+		a.Zones = 2
+	}
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("network %q: %s", name, fmt.Sprintf(format, args...)))
+	}
+	if a.Zones < 2 || a.Zones > 6 {
+		bad("Zones must be between 2 and 6, got %d", a.Zones)
+	}
+	if a.ExistingVpcID != "" || len(a.ExistingSubnetIDs) > 0 {
+		if !strings.HasPrefix(a.ExistingVpcID, "vpc-") {
+			bad("ExistingVpcID must be a VPC id like vpc-0123456789abcdef0, got %q", a.ExistingVpcID)
+		}
+		if len(a.ExistingSubnetIDs) < 2 {
+			bad("ExistingSubnetIDs must list at least 2 subnets, got %d", len(a.ExistingSubnetIDs))
+		}
+		return a, errors.Join(errs...)
+	}
+	if _, err := Subnets(a.CIDR, a.Zones); err != nil {
+		bad("CIDR %v", err)
+	}
+	return a, errors.Join(errs...)
+}
+
+// Subnets splits a /16 to /22 private range into one subnet per zone, each a sixteenth of the
+// range, leaving the rest free for later tiers.
+func Subnets(cidr string, zones int) ([]string, error) {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return nil, fmt.Errorf("must be an IPv4 range like 10.20.0.0/16, got %q", cidr)
+	}
+	if !p.Addr().Is4() || !p.Addr().IsPrivate() || p.Bits() < 16 || p.Bits() > 22 || p.Masked() != p {
+		return nil, fmt.Errorf("must be a private IPv4 range from /16 to /22, got %q", cidr)
+	}
+	bits := p.Bits() + 4
+	size := uint32(1) << (32 - bits)
+	base := p.Addr().As4()
+	start := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
+	out := make([]string, zones)
+	for i := range zones {
+		a := start + uint32(i)*size
+		addr := netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
+		out[i] = netip.PrefixFrom(addr, bits).String()
+	}
+	return out, nil
+}
+
+func register(ctx *pulumi.Context, name string, args *NetworkArgs, opts []pulumi.ResourceOption) (*Network, NetworkArgs, error) {
+	if args == nil {
+		args = &NetworkArgs{}
+	}
+	a, err := args.withDefaults(name)
+	if err != nil {
+		return nil, a, err
+	}
+	n := &Network{}
+	if err := ctx.RegisterComponentResource(Type, name, n, opts...); err != nil {
+		return nil, a, fmt.Errorf("cannot register network %q: %w", name, err)
+	}
+	return n, a, nil
+}
+
+func (n *Network) finish(ctx *pulumi.Context) error {
+	return ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"id":               n.ID,
+		"privateSubnetIds": n.PrivateSubnetIDs,
+	})
+}

@@ -1,0 +1,160 @@
+package queue
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/nimbus-iac/nimbus/components/link"
+)
+
+// Type is the component's type token.
+const Type = "nimbus:queue:Queue"
+
+// Constructor creates a queue on one cloud.
+type Constructor func(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.ResourceOption) (*Queue, error)
+
+// QueueArgs describe a queue. Zero values take the documented defaults.
+type QueueArgs struct {
+	// MaxReceiveCount is how many deliveries a message gets before it is dead-lettered: 1 to
+	// 1000, default 5.
+	MaxReceiveCount int
+	// RetentionSeconds keeps unprocessed messages: 60 to 1209600 (14 days), default 345600 (4 days).
+	RetentionSeconds int
+	// DeadLetterRetentionSeconds keeps dead-lettered messages: 60 to 1209600, default 1209600.
+	DeadLetterRetentionSeconds int
+	// VisibilityTimeoutSeconds hides a received message from other consumers: 0 to 43200,
+	// default 180. It must cover 6 x the consumer's timeout plus its batching window.
+	VisibilityTimeoutSeconds int
+	// AlarmActions are notified when the dead-letter queue holds messages (on AWS, SNS topic ARNs).
+	AlarmActions []string
+}
+
+// SubscribeArgs tune how a consumer is fed.
+type SubscribeArgs struct {
+	// BatchSize is the most messages per invocation: 1 to 10, default 10.
+	BatchSize int
+	// BatchWindowSeconds gathers a batch for up to this long: 0 to 300, default 0.
+	BatchWindowSeconds int
+	// MaxConcurrency caps concurrent invocations: 2 to 1000, default 5, so consumers cannot flood
+	// the database.
+	MaxConcurrency int
+}
+
+// Queue is a work queue with its dead-letter queue.
+type Queue struct {
+	pulumi.ResourceState
+
+	// Name is the cloud's name of the queue.
+	Name pulumi.StringOutput `pulumi:"name"`
+	// Address is what producers send to (on AWS the queue URL).
+	Address pulumi.StringOutput `pulumi:"address"`
+	// DeadLetterAddress is the dead-letter queue's address.
+	DeadLetterAddress pulumi.StringOutput `pulumi:"deadLetterAddress"`
+
+	name string
+	args QueueArgs
+	// grants makes the cloud's grants; set by the constructor.
+	grants granter
+}
+
+type granter interface {
+	publish() link.AWSGrant
+	subscribe(SubscribeArgs) link.AWSGrant
+}
+
+func (a QueueArgs) withDefaults(name string) (QueueArgs, error) {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&a.MaxReceiveCount, 5)
+	def(&a.RetentionSeconds, 4*24*3600)
+	def(&a.DeadLetterRetentionSeconds, 14*24*3600)
+	def(&a.VisibilityTimeoutSeconds, 180)
+	var errs []error
+	between := func(field string, v, lo, hi int) {
+		if v < lo || v > hi {
+			errs = append(errs, fmt.Errorf("queue %q: %s must be between %d and %d, got %d", name, field, lo, hi, v))
+		}
+	}
+	between("MaxReceiveCount", a.MaxReceiveCount, 1, 1000)
+	between("RetentionSeconds", a.RetentionSeconds, 60, 1209600)
+	between("DeadLetterRetentionSeconds", a.DeadLetterRetentionSeconds, 60, 1209600)
+	between("VisibilityTimeoutSeconds", a.VisibilityTimeoutSeconds, 0, 43200)
+	if a.DeadLetterRetentionSeconds < a.RetentionSeconds {
+		// A dead-lettered message keeps its original enqueue time, so a shorter DLQ retention
+		// would delete it on arrival.
+		errs = append(errs, fmt.Errorf("queue %q: DeadLetterRetentionSeconds must be at least RetentionSeconds (%d), got %d", name, a.RetentionSeconds, a.DeadLetterRetentionSeconds))
+	}
+	return a, errors.Join(errs...)
+}
+
+func (a SubscribeArgs) withDefaults(name string) (SubscribeArgs, error) {
+	if a.BatchSize == 0 {
+		a.BatchSize = 10
+	}
+	if a.MaxConcurrency == 0 {
+		a.MaxConcurrency = 5
+	}
+	var errs []error
+	between := func(field string, v, lo, hi int) {
+		if v < lo || v > hi {
+			errs = append(errs, fmt.Errorf("queue %q: subscription %s must be between %d and %d, got %d", name, field, lo, hi, v))
+		}
+	}
+	between("BatchSize", a.BatchSize, 1, 10)
+	between("BatchWindowSeconds", a.BatchWindowSeconds, 0, 300)
+	between("MaxConcurrency", a.MaxConcurrency, 2, 1000)
+	return a, errors.Join(errs...)
+}
+
+// Publish grants sending messages to the queue. Env: QUEUE_URL.
+func (q *Queue) Publish() link.Grant {
+	return link.Grant{
+		Resource: "queue " + q.name,
+		Access:   link.Publish,
+		Env:      map[string]pulumi.StringInput{"QUEUE_URL": q.Address},
+		AWS:      q.grants.publish(),
+	}
+}
+
+// Subscribe grants consuming the queue and makes it invoke the consumer. Env: MAX_RECEIVE_COUNT
+// (the consumer marks a job failed on its last delivery).
+func (q *Queue) Subscribe(args SubscribeArgs) (link.Grant, error) {
+	a, err := args.withDefaults(q.name)
+	if err != nil {
+		return link.Grant{}, err
+	}
+	return link.Grant{
+		Resource: "queue " + q.name,
+		Access:   link.Subscribe,
+		Env:      map[string]pulumi.StringInput{"MAX_RECEIVE_COUNT": pulumi.Sprintf("%d", q.args.MaxReceiveCount)},
+		AWS:      q.grants.subscribe(a),
+	}, nil
+}
+
+func register(ctx *pulumi.Context, name string, args *QueueArgs, opts []pulumi.ResourceOption) (*Queue, QueueArgs, error) {
+	if args == nil {
+		args = &QueueArgs{}
+	}
+	a, err := args.withDefaults(name)
+	if err != nil {
+		return nil, a, err
+	}
+	q := &Queue{name: name, args: a}
+	if err := ctx.RegisterComponentResource(Type, name, q, opts...); err != nil {
+		return nil, a, fmt.Errorf("cannot register queue %q: %w", name, err)
+	}
+	return q, a, nil
+}
+
+func (q *Queue) finish(ctx *pulumi.Context) error {
+	return ctx.RegisterResourceOutputs(q, pulumi.Map{
+		"name":              q.Name,
+		"address":           q.Address,
+		"deadLetterAddress": q.DeadLetterAddress,
+	})
+}

@@ -1,0 +1,87 @@
+package stacks
+
+// Config is the typed configuration of one stack: every key under the `nimbus:` namespace.
+//
+// The struct tags are the schema, and the only one: Load reads and checks keys with them,
+// Pulumi.yaml's config block and the README's config reference are generated from them
+// (PULUMI_ACCEPT=1 go test ./stacks), and a test fails when either drifts.
+//
+// Tags: key (the dotted stack key, relative to the parent struct's key), default, range
+// ("min..max", inclusive), enum ("a|b|c"), secret (the value must be a Pulumi secret), help.
+type Config struct {
+	Cloud              string `key:"cloud" default:"aws" enum:"aws|azure|gcp|kubernetes" help:"Where the service runs. One setting chooses every component's implementation."`
+	Production         bool   `key:"production" default:"false" help:"Marks a production stack: the plan's guardrails then require deletion protection, backups and warm HTTP functions."`
+	LogRetentionDays   int    `key:"logRetentionDays" default:"14" enum:"1|3|5|7|14|30|60|90|120|150|180|365|400|545|731|1096|1827|2192|2557|2922|3288|3653" help:"Days function and access logs are kept (the values CloudWatch Logs accepts)."`
+	DeletionProtection bool   `key:"deletionProtection" default:"false" help:"Protects the database from deletion and keeps a final snapshot; keeps the bucket's objects when the stack is destroyed."`
+	ArtifactsDir       string `key:"artifactsDir" default:"functions/dist" help:"Folder with the function artifacts built by make artifacts, relative to the project folder."`
+
+	API      APIConfig      `key:"api"`
+	Worker   WorkerConfig   `key:"worker"`
+	Queue    QueueConfig    `key:"queue"`
+	Database DatabaseConfig `key:"database"`
+	Bucket   BucketConfig   `key:"bucket"`
+	Network  NetworkConfig  `key:"network"`
+}
+
+// APIConfig sizes the HTTP API function.
+type APIConfig struct {
+	MemoryMB       int `key:"memoryMb" default:"256" range:"128..10240" help:"Memory of one instance, in MB (on AWS CPU scales with it)."`
+	TimeoutSeconds int `key:"timeoutSeconds" default:"10" range:"1..30" help:"Longest request, in seconds (API Gateway allows at most 30)."`
+	WarmInstances  int `key:"warmInstances" default:"0" range:"0..100" help:"Instances kept initialised so requests never wait for a cold start (Lambda provisioned concurrency on the live alias, Container Apps min replicas, Cloud Run min instances, Knative min-scale)."`
+	WarmMax        int `key:"warmMax" default:"0" range:"0..1000" help:"When above warmInstances, warm capacity autoscales between warmInstances and warmMax on utilisation; 0 keeps it fixed."`
+	WarmTarget     int `key:"warmTargetPercent" default:"70" range:"10..90" help:"Utilisation of warm capacity, in percent, that autoscaling keeps."`
+	MaxInstances   int `key:"maxInstances" default:"0" range:"0..1000" help:"Most instances at once (Lambda reserved concurrency); 0 means no cap of its own."`
+	ThrottleRate   int `key:"throttleRate" default:"100" range:"1..10000" help:"Steady requests per second the HTTP endpoint accepts before answering 429."`
+	ThrottleBurst  int `key:"throttleBurst" default:"200" range:"1..5000" help:"Requests the HTTP endpoint accepts in a burst above throttleRate."`
+	MaxUploadMB    int `key:"maxUploadMb" default:"4" range:"1..100" help:"Largest accepted upload, in MB. On AWS at most 4: Lambda takes 6 MB per request and API Gateway base64-encodes binary bodies (larger files want presigned uploads)."`
+}
+
+// WorkerConfig sizes the queue consumer and how it is fed.
+type WorkerConfig struct {
+	MemoryMB           int `key:"memoryMb" default:"512" range:"128..10240" help:"Memory of one instance, in MB."`
+	TimeoutSeconds     int `key:"timeoutSeconds" default:"30" range:"1..900" help:"Longest batch, in seconds. The queue's visibility timeout is derived from it."`
+	BatchSize          int `key:"batchSize" default:"5" range:"1..10" help:"Most jobs handed to one invocation."`
+	BatchWindowSeconds int `key:"batchWindowSeconds" default:"0" range:"0..300" help:"Seconds to gather a batch before invoking."`
+	MaxConcurrency     int `key:"maxConcurrency" default:"5" range:"2..1000" help:"Most concurrent worker invocations, so consumers cannot flood the database."`
+}
+
+// QueueConfig sets how jobs are kept and retried.
+type QueueConfig struct {
+	MaxReceiveCount          int `key:"maxReceiveCount" default:"5" range:"1..1000" help:"Deliveries of a job before it moves to the dead-letter queue."`
+	RetentionDays            int `key:"retentionDays" default:"4" range:"1..14" help:"Days an unprocessed job is kept."`
+	DeadLetterRetentionDays  int `key:"deadLetterRetentionDays" default:"14" range:"1..14" help:"Days a dead-lettered job is kept for inspection and redrive."`
+	VisibilityTimeoutSeconds int `key:"visibilityTimeoutSeconds" default:"0" range:"0..43200" help:"Seconds a received job stays hidden; 0 derives it from the worker (6 x timeout + batch window, as AWS advises)."`
+}
+
+// DatabaseConfig sizes PostgreSQL and its pooler.
+type DatabaseConfig struct {
+	Size                string     `key:"size" default:"small" enum:"small|medium|large" help:"Instance size: small (2 vCPU burstable, 1 GB), medium (2 vCPU burstable, 4 GB), large (2 vCPU, 16 GB)."`
+	StorageGB           int        `key:"storageGb" default:"20" range:"20..65536" help:"Allocated storage, in GB."`
+	EngineVersion       string     `key:"engineVersion" default:"16" enum:"14|15|16|17" help:"PostgreSQL major version."`
+	HighAvailability    bool       `key:"highAvailability" default:"false" help:"A standby in a second zone with automatic failover (RDS Multi-AZ)."`
+	BackupRetentionDays int        `key:"backupRetentionDays" default:"7" range:"0..35" help:"Days automated backups are kept; 0 turns backups off."`
+	Name                string     `key:"name" default:"images" help:"Database name."`
+	Pooler              string     `key:"pooler" default:"proxy" enum:"proxy|external|none" help:"How functions connect: proxy (the cloud's managed pooler: RDS Proxy on AWS), external (a hosted pooler whose URL is the secret database.externalUrl; no database is created), none (straight to the database, for dev)."`
+	ExternalURL         string     `key:"externalUrl" secret:"true" help:"postgres:// URL of the external pooler, when pooler is external. Set it with pulumi config set --secret."`
+	Pool                PoolConfig `key:"pool"`
+}
+
+// PoolConfig tunes the managed pooler.
+type PoolConfig struct {
+	MaxConnectionsPercent int `key:"maxConnectionsPercent" default:"90" range:"1..100" help:"Share of the database's max_connections the pooler may open, in percent."`
+	MaxIdlePercent        int `key:"maxIdlePercent" default:"50" range:"0..100" help:"Share of the database's max_connections the pooler keeps open when idle, in percent (at most maxConnectionsPercent)."`
+	BorrowTimeoutSeconds  int `key:"borrowTimeoutSeconds" default:"120" range:"0..3600" help:"Seconds a client waits for a pooled connection before an error."`
+}
+
+// BucketConfig sets object storage.
+type BucketConfig struct {
+	ExpireDays int `key:"expireDays" default:"0" range:"0..3650" help:"Days after which objects are deleted; 0 keeps them."`
+}
+
+// NetworkConfig places the functions and database.
+type NetworkConfig struct {
+	CIDR      string   `key:"cidr" default:"10.20.0.0/16" help:"Address range of the new network (a /16 to /22 private IPv4 range)."`
+	Zones     int      `key:"zones" default:"2" range:"2..6" help:"Availability zones to spread private subnets over."`
+	VpcID     string   `key:"vpcId" help:"Use this existing VPC instead of creating one (with subnetIds)."`
+	SubnetIDs []string `key:"subnetIds" help:"Private subnets of the existing VPC, in at least two zones (a YAML list)."`
+}

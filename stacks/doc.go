@@ -1,0 +1,17 @@
+// Package stacks is the one place that knows what the service is: it loads a stack's typed
+// configuration, chooses the cloud, and composes the image pipeline from the components.
+//
+// [Program] is the Pulumi program. main.go runs it under the pulumi CLI, cmd/nimbus runs it inline
+// (Automation API) and under the fake cloud (plan), tests run it under mocks. [Run] is the same
+// program returning its stack outputs instead of exporting them, for callers that read them.
+//
+// The service: an `api` function (HTTP, warm when api.warmInstances > 0) that writes originals to
+// the `images` bucket, records them in the `db` database through its pooler and publishes jobs to
+// the `jobs` queue; a `worker` function subscribed to the queue that reads originals, writes
+// thumbnails and updates the record; a `migrate` function run on every deploy that changes the
+// schema; a `network` for all of them (none with an external pooler: the functions then run
+// outside a VPC and reach the hosted pooler over TLS).
+//
+// Stack outputs: apiUrl, queueUrl, deadLetterQueueUrl, bucketName, poolerEndpoint, databaseName,
+// and the deployed code hashes (apiCodeHash, workerCodeHash, migrateCodeHash).
+package stacks

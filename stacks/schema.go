@@ -1,0 +1,323 @@
+package stacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/agnivade/levenshtein"
+)
+
+// Namespace is the config namespace of the project's own keys.
+const Namespace = "nimbus"
+
+// Key describes one stack configuration key, as read from Config's struct tags.
+type Key struct {
+	Name    string   // dotted, without the namespace: "api.warmInstances"
+	Type    string   // string, integer, boolean or array
+	Default string   // "" when the key has none
+	Min     *int     // inclusive, integers only
+	Max     *int     // inclusive, integers only
+	Enum    []string // allowed values, when limited
+	Secret  bool
+	Help    string
+
+	index []int // field path in Config
+}
+
+// Full is the key with its namespace, as users write it in a stack file.
+func (k Key) Full() string { return Namespace + ":" + k.Name }
+
+// Allowed says what values the key accepts, for error messages and docs.
+func (k Key) Allowed() string {
+	switch {
+	case len(k.Enum) > 0:
+		return "one of " + strings.Join(k.Enum, ", ")
+	case k.Min != nil:
+		return fmt.Sprintf("between %d and %d", *k.Min, *k.Max)
+	case k.Type == "boolean":
+		return "true or false"
+	case k.Type == "array":
+		return "a list of strings"
+	default:
+		return "a string"
+	}
+}
+
+var schema = mustSchema()
+
+// Schema lists every key the project knows, in declaration order.
+func Schema() []Key { return append([]Key(nil), schema...) }
+
+func mustSchema() []Key {
+	keys, err := walk(reflect.TypeFor[Config](), "", nil)
+	if err != nil {
+		panic(err)
+	}
+	return keys
+}
+
+func walk(t reflect.Type, prefix string, index []int) ([]Key, error) {
+	var keys []Key
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, ok := f.Tag.Lookup("key")
+		if !ok {
+			return nil, fmt.Errorf("field %s.%s has no key tag", t.Name(), f.Name)
+		}
+		name = prefix + name
+		idx := append(append([]int(nil), index...), i)
+		if f.Type.Kind() == reflect.Struct {
+			sub, err := walk(f.Type, name+".", idx)
+			if err != nil {
+				return nil, err
+			}
+			keys = append(keys, sub...)
+			continue
+		}
+		k := Key{Name: name, Default: f.Tag.Get("default"), Secret: f.Tag.Get("secret") == "true", Help: f.Tag.Get("help"), index: idx}
+		switch f.Type.Kind() {
+		case reflect.String:
+			k.Type = "string"
+		case reflect.Int:
+			k.Type = "integer"
+		case reflect.Bool:
+			k.Type = "boolean"
+		case reflect.Slice:
+			k.Type = "array"
+		default:
+			return nil, fmt.Errorf("key %s: unsupported type %s", name, f.Type)
+		}
+		if e := f.Tag.Get("enum"); e != "" {
+			k.Enum = strings.Split(e, "|")
+		}
+		if r := f.Tag.Get("range"); r != "" {
+			lo, hi, _ := strings.Cut(r, "..")
+			min, err1 := strconv.Atoi(lo)
+			max, err2 := strconv.Atoi(hi)
+			if err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("key %s: bad range %q", name, r)
+			}
+			k.Min, k.Max = &min, &max
+		}
+		if k.Help == "" {
+			return nil, fmt.Errorf("key %s has no help", name)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// ConfigError lists every problem found in a stack's configuration. Callers branch on it: the
+// plan command exits 2 for it.
+type ConfigError struct {
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	return "invalid stack configuration:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+// Load reads a stack's configuration, as the Pulumi engine hands it to a program: full keys
+// ("nimbus:api.warmInstances") to string values, objects and arrays as JSON. Keys of other
+// namespaces are ignored except those a cloud needs (aws:region). Structured values set with
+// `pulumi config set --path` (nimbus:api = {"warmInstances": 2}) are read as their dotted keys.
+//
+// Missing keys take their defaults; every unknown key, malformed or out-of-range value, and
+// inconsistent combination is reported together in a *ConfigError.
+func Load(raw map[string]string, secretKeys []string) (*Config, error) {
+	var problems []string
+	secret := map[string]bool{}
+	for _, k := range secretKeys {
+		secret[k] = true
+	}
+
+	values := map[string]string{}
+	var unknown []string
+	for full, v := range raw {
+		ns, name, ok := strings.Cut(full, ":")
+		if !ok || ns != Namespace {
+			continue
+		}
+		flat, err := flatten(name, v)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		for n, fv := range flat {
+			if _, ok := byName[n]; !ok {
+				unknown = append(unknown, n)
+				continue
+			}
+			values[n] = fv
+			if secret[full] {
+				secret[Namespace+":"+n] = true
+			}
+		}
+	}
+	sort.Strings(unknown)
+	for _, n := range unknown {
+		problems = append(problems, unknownKey(n))
+	}
+
+	cfg := &Config{}
+	root := reflect.ValueOf(cfg).Elem()
+	for _, k := range schema {
+		v, set := values[k.Name]
+		if !set {
+			v = k.Default
+		}
+		if set && k.Secret && !secret[k.Full()] {
+			problems = append(problems, fmt.Sprintf("%s must be a secret: set it with pulumi config set --secret %s", k.Full(), k.Name))
+			continue
+		}
+		if err := assign(root.FieldByIndex(k.index), k, v, set); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) == 0 {
+		problems = append(problems, cfg.check(raw)...)
+	}
+	if len(problems) > 0 {
+		return nil, &ConfigError{Problems: problems}
+	}
+	return cfg, nil
+}
+
+// flatten turns an object value set with --path into dotted keys; any other value stays as is.
+func flatten(name, v string) (map[string]string, error) {
+	out := map[string]string{}
+	if !isObjectKey(name) || !strings.HasPrefix(strings.TrimSpace(v), "{") {
+		out[name] = v
+		return out, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(v), &obj); err != nil {
+		return nil, fmt.Errorf("%s:%s must be an object of settings, got %q: %v", Namespace, name, v, err)
+	}
+	for k, raw := range obj {
+		s := string(raw)
+		var str string
+		if json.Unmarshal(raw, &str) == nil {
+			s = str
+		}
+		sub, err := flatten(name+"."+k, s)
+		if err != nil {
+			return nil, err
+		}
+		for sk, sv := range sub {
+			out[sk] = sv
+		}
+	}
+	return out, nil
+}
+
+var byName = func() map[string]Key {
+	m := map[string]Key{}
+	for _, k := range schema {
+		m[k.Name] = k
+	}
+	return m
+}()
+
+func isObjectKey(name string) bool {
+	for _, k := range schema {
+		if strings.HasPrefix(k.Name, name+".") {
+			return true
+		}
+	}
+	return false
+}
+
+func unknownKey(name string) string {
+	best, dist := "", 1<<30
+	for _, cand := range candidates {
+		d := levenshtein.ComputeDistance(strings.ToLower(name), strings.ToLower(cand))
+		if d < dist {
+			best, dist = cand, d
+		}
+	}
+	msg := fmt.Sprintf("%s:%s is not a known key", Namespace, name)
+	if dist > max(3, len(name)/3) {
+		return msg + "; the known keys are listed in the README's configuration reference"
+	}
+	if _, isKey := byName[best]; isKey {
+		return msg + fmt.Sprintf("; did you mean %s:%s?", Namespace, best)
+	}
+	var under []string
+	for _, k := range schema {
+		if rest, ok := strings.CutPrefix(k.Name, best+"."); ok && !strings.Contains(rest, ".") {
+			under = append(under, rest)
+		}
+	}
+	return msg + fmt.Sprintf("; did you mean one of the %s:%s.* keys (%s)?", Namespace, best, strings.Join(under, ", "))
+}
+
+// candidates are the names a typo is compared with: every key and every group of keys.
+var candidates = func() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, k := range schema {
+		out = append(out, k.Name)
+		parts := strings.Split(k.Name, ".")
+		for i := 1; i < len(parts); i++ {
+			g := strings.Join(parts[:i], ".")
+			if !seen[g] {
+				seen[g] = true
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}()
+
+func assign(f reflect.Value, k Key, v string, set bool) error {
+	got := func() string { return fmt.Sprintf("got %q", v) }
+	switch k.Type {
+	case "string":
+		if len(k.Enum) > 0 && !contains(k.Enum, v) {
+			return fmt.Errorf("%s must be %s, %s", k.Full(), k.Allowed(), got())
+		}
+		f.SetString(v)
+	case "integer":
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s must be an integer %s, %s", k.Full(), k.Allowed(), got())
+		}
+		if len(k.Enum) > 0 && !contains(k.Enum, strconv.Itoa(n)) {
+			return fmt.Errorf("%s must be %s, got %d", k.Full(), k.Allowed(), n)
+		}
+		if k.Min != nil && (n < *k.Min || n > *k.Max) {
+			return fmt.Errorf("%s must be %s, got %d", k.Full(), k.Allowed(), n)
+		}
+		f.SetInt(int64(n))
+	case "boolean":
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s must be %s, %s", k.Full(), k.Allowed(), got())
+		}
+		f.SetBool(b)
+	case "array":
+		if !set || v == "" {
+			return nil
+		}
+		var list []string
+		if err := json.Unmarshal([]byte(v), &list); err != nil {
+			return fmt.Errorf("%s must be %s, %s", k.Full(), k.Allowed(), got())
+		}
+		f.Set(reflect.ValueOf(list))
+	}
+	return nil
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}

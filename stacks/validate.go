@@ -1,0 +1,102 @@
+package stacks
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strings"
+)
+
+// regionKeys are the settings each cloud's provider cannot work without.
+var regionKeys = map[string]string{
+	"aws": "aws:region",
+}
+
+// check reports the problems that involve more than one key. It runs once every key parsed.
+func (c *Config) check(raw map[string]string) []string {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	n := func(key string) string { return Namespace + ":" + key }
+
+	if key, ok := regionKeys[c.Cloud]; ok && strings.TrimSpace(raw[key]) == "" {
+		add("%s must be set when %s is %s", key, n("cloud"), c.Cloud)
+	}
+	if c.ArtifactsDir == "" {
+		add("%s must not be empty", n("artifactsDir"))
+	}
+
+	a := c.API
+	if a.WarmMax > 0 {
+		if a.WarmInstances < 1 {
+			add("%s %d autoscales warm capacity, so %s must be at least 1, got %d", n("api.warmMax"), a.WarmMax, n("api.warmInstances"), a.WarmInstances)
+		} else if a.WarmMax < a.WarmInstances {
+			add("%s must be 0 or at least %s (%d), got %d", n("api.warmMax"), n("api.warmInstances"), a.WarmInstances, a.WarmMax)
+		}
+	}
+	if a.MaxInstances > 0 {
+		if a.WarmInstances > a.MaxInstances {
+			add("%s must be at most %s (%d), got %d", n("api.warmInstances"), n("api.maxInstances"), a.MaxInstances, a.WarmInstances)
+		}
+		if a.WarmMax > a.MaxInstances {
+			add("%s must be at most %s (%d), got %d", n("api.warmMax"), n("api.maxInstances"), a.MaxInstances, a.WarmMax)
+		}
+	}
+	if a.ThrottleBurst < a.ThrottleRate/10 {
+		add("%s must be at least a tenth of %s (%d), got %d", n("api.throttleBurst"), n("api.throttleRate"), a.ThrottleRate/10, a.ThrottleBurst)
+	}
+
+	if v := c.Queue.VisibilityTimeoutSeconds; v != 0 && v < c.MinVisibilityTimeout() {
+		add("%s must be 0 (derived) or at least 6 x %s + %s = %d, got %d", n("queue.visibilityTimeoutSeconds"), n("worker.timeoutSeconds"), n("worker.batchWindowSeconds"), c.MinVisibilityTimeout(), v)
+	}
+
+	d := c.Database
+	if d.Pool.MaxIdlePercent > d.Pool.MaxConnectionsPercent {
+		add("%s must be at most %s (%d), got %d", n("database.pool.maxIdlePercent"), n("database.pool.maxConnectionsPercent"), d.Pool.MaxConnectionsPercent, d.Pool.MaxIdlePercent)
+	}
+	switch {
+	case d.Pooler == "external" && d.ExternalURL == "":
+		add("%s must be set (as a secret) when %s is external", n("database.externalUrl"), n("database.pooler"))
+	case d.Pooler != "external" && d.ExternalURL != "":
+		add("%s is only used when %s is external, but it is %s", n("database.externalUrl"), n("database.pooler"), d.Pooler)
+	case d.ExternalURL != "":
+		// An undecryptable secret (an offline plan) has no scheme; only a readable URL is checked.
+		if u, err := url.Parse(d.ExternalURL); err == nil && u.Scheme != "" {
+			switch u.Scheme {
+			case "postgres", "postgresql":
+			case "prisma", "prisma+postgres":
+				add("%s must be a postgres:// URL; a %s:// URL speaks Prisma's HTTP protocol, which only Prisma Client can use", n("database.externalUrl"), u.Scheme)
+			default:
+				add("%s must be a postgres:// or postgresql:// URL, got scheme %q", n("database.externalUrl"), u.Scheme)
+			}
+		}
+	}
+
+	net := c.Network
+	switch {
+	case net.VpcID != "" && len(net.SubnetIDs) < 2:
+		add("%s must list at least 2 private subnets in different zones when %s is set, got %d", n("network.subnetIds"), n("network.vpcId"), len(net.SubnetIDs))
+	case net.VpcID == "" && len(net.SubnetIDs) > 0:
+		add("%s needs %s: subnets are only used in an existing VPC", n("network.subnetIds"), n("network.vpcId"))
+	case net.VpcID != "" && !strings.HasPrefix(net.VpcID, "vpc-"):
+		add("%s must be a VPC id like vpc-0123456789abcdef0, got %q", n("network.vpcId"), net.VpcID)
+	}
+	if pfx, err := netip.ParsePrefix(net.CIDR); err != nil || !pfx.Addr().Is4() || !pfx.Addr().IsPrivate() || pfx.Bits() < 16 || pfx.Bits() > 22 || pfx.Masked() != pfx {
+		add("%s must be a private IPv4 range from /16 to /22 such as 10.20.0.0/16, got %q", n("network.cidr"), net.CIDR)
+	}
+	return p
+}
+
+// MinVisibilityTimeout is AWS's advice for a queue feeding a Lambda function: six times the
+// function's timeout plus the batching window, so a message is not redelivered while a retried
+// invocation still works on it.
+func (c *Config) MinVisibilityTimeout() int {
+	return 6*c.Worker.TimeoutSeconds + c.Worker.BatchWindowSeconds
+}
+
+// VisibilityTimeout is the queue's visibility timeout: the configured one, else the minimum.
+func (c *Config) VisibilityTimeout() int {
+	if c.Queue.VisibilityTimeoutSeconds != 0 {
+		return c.Queue.VisibilityTimeoutSeconds
+	}
+	return c.MinVisibilityTimeout()
+}
