@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/nimbus-iac/nimbus/components/link"
 	"github.com/nimbus-iac/nimbus/internal/fakecloud"
 )
 
@@ -61,9 +62,9 @@ func (r Result) Named(t *testing.T, typ, name string) fakecloud.Resource {
 	return fakecloud.Resource{}
 }
 
-// AssertContained checks that every resource but the stack descends from a component of the given
-// type named name, and that there is exactly one such component.
-func (r Result) AssertContained(t *testing.T, componentType, name string) {
+// AssertContained checks that every resource descends from the one component of the given type
+// named name, except those under components of the types in others (set up by the test itself).
+func (r Result) AssertContained(t *testing.T, componentType, name string, others ...string) {
 	t.Helper()
 	var root string
 	parents := map[string]string{}
@@ -79,17 +80,17 @@ func (r Result) AssertContained(t *testing.T, componentType, name string) {
 	if root == "" {
 		t.Fatalf("no %s component named %q was registered", componentType, name)
 	}
+	types := map[string]string{}
+	for _, res := range r.Resources {
+		types[res.URN] = res.Type
+	}
 	for _, res := range r.Resources {
 		if res.URN == root || res.Type == "pulumi:providers:aws" {
 			continue
 		}
-		p, ok := res.Parent, false
-		for p != "" {
-			if p == root {
-				ok = true
-				break
-			}
-			p = parents[p]
+		ok := contains(others, res.Type)
+		for p := res.Parent; p != "" && !ok; p = parents[p] {
+			ok = p == root || contains(others, types[p])
 		}
 		if !ok {
 			t.Errorf("%s %q is not a child of %s %q", res.Type, res.Name, componentType, name)
@@ -181,4 +182,35 @@ func Await(t *testing.T, outputs pulumi.Map) map[string]any {
 		t.Fatal("outputs did not resolve in 30s")
 		return nil
 	}
+}
+
+// AwaitStrings resolves a string array input; call it from the program body.
+func AwaitStrings(t *testing.T, in pulumi.StringArrayInput) []string {
+	t.Helper()
+	v := Await(t, pulumi.Map{"v": in.ToStringArrayOutput()})
+	out, _ := v["v"].([]string)
+	return out
+}
+
+// Statements resolves an AWS grant into "action on resource" lines; call it from the program body.
+func Statements(t *testing.T, statements []link.Statement) []string {
+	t.Helper()
+	var out []string
+	for _, s := range statements {
+		for _, res := range AwaitStrings(t, s.Resources) {
+			for _, a := range s.Actions {
+				out = append(out, a+" on "+res)
+			}
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,142 @@
+// Package databasetest is the conformance suite every database implementation runs under the
+// fake cloud.
+package databasetest
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/nimbus-iac/nimbus/components/componenttest"
+	"github.com/nimbus-iac/nimbus/components/database"
+	"github.com/nimbus-iac/nimbus/components/link"
+	"github.com/nimbus-iac/nimbus/components/network"
+)
+
+// Cloud holds the cloud-specific half of the suite.
+type Cloud struct {
+	// Network makes the network the database sits in.
+	Network network.Constructor
+	// Check is called for every pooler kind, in the program body (so it may resolve the grant),
+	// and then with the registered resources.
+	Grant func(t *testing.T, pooler string, g link.Grant)
+	Check func(t *testing.T, pooler string, args database.DatabaseArgs, r componenttest.Result)
+}
+
+// Env lists the settings a Connect grant hands out per pooler kind: never a password.
+var Env = map[string][]string{
+	database.PoolerProxy:    {"AUTH", "HOST", "NAME", "PORT", "SSLMODE", "USER"},
+	database.PoolerNone:     {"AUTH", "HOST", "NAME", "PORT", "SECRET_ARN", "SSLMODE", "USER"},
+	database.PoolerExternal: {"AUTH", "NAME", "SECRET_ARN", "USER"},
+}
+
+// Run checks an implementation against the database contract.
+func Run(t *testing.T, newDatabase database.Constructor, cloud Cloud) {
+	for _, pooler := range []string{database.PoolerProxy, database.PoolerNone, database.PoolerExternal} {
+		t.Run("pooler "+pooler, func(t *testing.T) {
+			args := database.DatabaseArgs{
+				Pooler: pooler, DeletionProtection: pooler == database.PoolerProxy, HighAvailability: pooler == database.PoolerProxy,
+				Pool: database.PoolArgs{MaxConnectionsPercent: 80, MaxIdlePercent: 40, BorrowTimeoutSeconds: 30},
+			}
+			var outs map[string]any
+			r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+				a := args
+				if pooler == database.PoolerExternal {
+					a.ExternalURL = pulumi.ToSecret(pulumi.String("postgres://u:p@pooler.example:6543/app")).(pulumi.StringOutput)
+				} else {
+					net, err := cloud.Network(ctx, "net", nil)
+					if err != nil {
+						return err
+					}
+					a.Network = net
+				}
+				db, err := newDatabase(ctx, "db", &a)
+				if err != nil {
+					return err
+				}
+				g := db.Connect()
+				if diff := cmp.Diff(Env[pooler], keys(g.Env)); diff != "" {
+					t.Errorf("connect env (-want +got):\n%s", diff)
+				}
+				if g.Access != link.Connect {
+					t.Errorf("grant access: want connect, got %s", g.Access)
+				}
+				cloud.Grant(t, pooler, g)
+				outs = componenttest.Await(t, pulumi.Map{"endpoint": db.Endpoint, "name": db.DatabaseName, "port": db.Port})
+				return nil
+			})
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			r.AssertContained(t, database.Type, "db", network.Type)
+			if outs["endpoint"] == "" || outs["name"] != "app" || outs["port"] != 5432 {
+				t.Errorf("outputs: want an endpoint, database app, port 5432, got %v", outs)
+			}
+			cloud.Check(t, pooler, args, r)
+		})
+	}
+
+	t.Run("invalid args register nothing", func(t *testing.T) {
+		cases := map[string]struct {
+			args database.DatabaseArgs
+			want []string
+		}{
+			"enums": {
+				args: database.DatabaseArgs{Size: "huge", Pooler: "pgbouncer", EngineVersion: "9"},
+				want: []string{
+					`database "db": Size must be one of [small medium large], got "huge"`,
+					`database "db": EngineVersion must be one of [14 15 16 17], got "9"`,
+					`database "db": Pooler must be one of [proxy external none], got "pgbouncer"`,
+				},
+			},
+			"ranges": {
+				args: database.DatabaseArgs{StorageGB: 10, BackupRetentionDays: 40, Pool: database.PoolArgs{MaxConnectionsPercent: 50, MaxIdlePercent: 60}},
+				want: []string{
+					`database "db": StorageGB must be between 20 and 65536, got 10`,
+					`database "db": BackupRetentionDays must be between 0 and 35, got 40`,
+					`database "db": Pool.MaxIdlePercent must be between 0 and 50, got 60`,
+				},
+			},
+			"no network": {
+				args: database.DatabaseArgs{Pooler: database.PoolerProxy},
+				want: []string{`database "db": Network is required with Pooler "proxy": the database is private`},
+			},
+			"external without url": {
+				args: database.DatabaseArgs{Pooler: database.PoolerExternal},
+				want: []string{`database "db": ExternalURL is required with Pooler "external"`},
+			},
+			"names": {
+				args: database.DatabaseArgs{Pooler: database.PoolerExternal, ExternalURL: pulumi.String("postgres://x"), DatabaseName: "My-DB", Username: "admin;drop"},
+				want: []string{`database "db": DatabaseName must match`, `database "db": Username must match`},
+			},
+		}
+		for name, tc := range cases {
+			t.Run(name, func(t *testing.T) {
+				r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+					_, err := newDatabase(ctx, "db", &tc.args)
+					return err
+				})
+				for _, w := range tc.want {
+					if r.Err == nil || !strings.Contains(r.Err.Error(), w) {
+						t.Errorf("want error %q, got %v", w, r.Err)
+					}
+				}
+				if len(r.Resources) > 0 {
+					t.Errorf("%d resources registered despite invalid args", len(r.Resources))
+				}
+			})
+		}
+	})
+}
+
+func keys(m map[string]pulumi.StringInput) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
