@@ -26,7 +26,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := Config{
 		Cloud: "aws", LogRetentionDays: 14, ArtifactsDir: "functions/dist",
-		API: APIConfig{MemoryMB: 256, TimeoutSeconds: 10, WarmTarget: 70, ThrottleRate: 100, ThrottleBurst: 200, MaxUploadMB: 4},
+		API:    APIConfig{MemoryMB: 256, TimeoutSeconds: 10, WarmTarget: 70, ThrottleRate: 100, ThrottleBurst: 200, MaxUploadMB: 4},
 		Worker: WorkerConfig{MemoryMB: 512, TimeoutSeconds: 30, BatchSize: 5, MaxConcurrency: 5},
 		Queue:  QueueConfig{MaxReceiveCount: 5, RetentionDays: 4, DeadLetterRetentionDays: 14},
 		Database: DatabaseConfig{Size: "small", StorageGB: 20, EngineVersion: "16", BackupRetentionDays: 7, Name: "images", Pooler: "proxy",
@@ -80,7 +80,7 @@ func TestLoadValues(t *testing.T) {
 			want:   "aws",
 		},
 		"secret": {
-			reason: "a secret key set as a secret is accepted",
+			reason:  "a secret key set as a secret is accepted",
 			raw:     with("nimbus:database.pooler", "external", "nimbus:database.externalUrl", "postgres://h/db"),
 			secrets: []string{"nimbus:database.externalUrl"},
 			check:   func(c *Config) any { return c.Database.ExternalURL },
@@ -185,7 +185,7 @@ func TestLoadErrors(t *testing.T) {
 			want:   []string{"nimbus:database.externalUrl must be a secret: set it with pulumi config set --secret database.externalUrl"},
 		},
 		"prisma url": {
-			reason: "Prisma Accelerate's own URLs are not Postgres wire URLs",
+			reason:  "Prisma Accelerate's own URLs are not Postgres wire URLs",
 			raw:     with("nimbus:database.pooler", "external", "nimbus:database.externalUrl", "prisma://accelerate.example/?api_key=k"),
 			secrets: []string{"nimbus:database.externalUrl"},
 			want:    []string{"nimbus:database.externalUrl must be a postgres:// URL; a prisma:// URL speaks Prisma's HTTP protocol"},
