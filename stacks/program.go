@@ -181,7 +181,7 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 		Network:          net,
 		Links:            []link.Link{link.Named("DB", db.Connect())},
 		LogRetentionDays: cfg.LogRetentionDays,
-		RunOnDeploy:      &function.RunOnDeploy{Input: `{"action":"migrate"}`, After: []pulumi.Resource{db}},
+		RunOnDeploy:      &function.RunOnDeploy{Input: `{"action":"migrate"}`, After: db.Ready},
 	})
 	if err != nil {
 		return nil, err

@@ -43,13 +43,15 @@ func NewAWSDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts .
 		if err != nil {
 			return nil, fmt.Errorf("cannot create the pooler URL secret of database %q: %w", name, err)
 		}
-		if _, err := secretsmanager.NewSecretVersion(ctx, name+"-pooler-url", &secretsmanager.SecretVersionArgs{
+		version, err := secretsmanager.NewSecretVersion(ctx, name+"-pooler-url", &secretsmanager.SecretVersionArgs{
 			SecretId:     secret.ID(),
 			SecretString: pulumi.ToSecret(a.ExternalURL).(pulumi.StringOutput),
-		}, parent); err != nil {
+		}, parent)
+		if err != nil {
 			return nil, fmt.Errorf("cannot store the pooler URL of database %q: %w", name, err)
 		}
 		d.Endpoint = pulumi.ToSecret(a.ExternalURL).(pulumi.StringOutput)
+		d.Ready = []pulumi.Resource{version}
 		d.grants = awsGrants{auth: "url", secretARN: secret.Arn, dbName: a.DatabaseName, user: a.Username}
 		return d, d.finish(ctx)
 	}
@@ -104,6 +106,7 @@ func NewAWSDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts .
 
 	if a.Pooler == PoolerNone {
 		d.Endpoint = instance.Address
+		d.Ready = []pulumi.Resource{instance}
 		d.grants = awsGrants{auth: "secret", host: instance.Address, secretARN: secretARN, reach: dbSG.ID().ToStringOutput(), dbName: a.DatabaseName, user: a.Username}
 		return d, d.finish(ctx)
 	}
@@ -176,15 +179,17 @@ func NewAWSDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts .
 	if err != nil {
 		return nil, fmt.Errorf("cannot tune the pool of the proxy of database %q: %w", name, err)
 	}
-	if _, err := rds.NewProxyTarget(ctx, name, &rds.ProxyTargetArgs{
+	target, err := rds.NewProxyTarget(ctx, name, &rds.ProxyTargetArgs{
 		DbProxyName:          proxy.Name,
 		TargetGroupName:      tg.Name,
 		DbInstanceIdentifier: instance.Identifier,
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return nil, fmt.Errorf("cannot point the proxy of database %q at it: %w", name, err)
 	}
 
 	d.Endpoint = proxy.Endpoint
+	d.Ready = []pulumi.Resource{instance, proxy, target}
 	d.grants = awsGrants{auth: "iam", host: proxy.Endpoint, proxyARN: proxy.Arn, reach: proxySG.ID().ToStringOutput(), dbName: a.DatabaseName, user: a.Username}
 	return d, d.finish(ctx)
 }

@@ -79,6 +79,10 @@ type Database struct {
 	Port pulumi.IntOutput `pulumi:"port"`
 	// DatabaseName is the database consumers use.
 	DatabaseName pulumi.StringOutput `pulumi:"databaseName"`
+	// Ready are the resources that must exist before a connection can succeed (the database, its
+	// pooler and the pooler's target). Depend on these, not on the component: the SDK expands a
+	// component into the children registered so far, which varies from run to run.
+	Ready []pulumi.Resource
 
 	name   string
 	grants granter

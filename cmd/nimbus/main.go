@@ -1,0 +1,96 @@
+// Command nimbus is the project's CLI. Subcommands:
+//
+//	nimbus plan --stack NAME [--format text|json|markdown|mermaid] [--out FILE]
+//
+// plan runs the program offline against the fake cloud (internal/plan).
+// Exit status: 0 clean, 1 a guardrail at error level is violated, 2 usage,
+// configuration or program errors.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/nimbus-iac/nimbus/internal/plan"
+	"github.com/nimbus-iac/nimbus/stacks"
+)
+
+// program is the project's program as plan runs it.
+var program = plan.Program{
+	Validate: func(cfg map[string]string, secretKeys []string) error {
+		_, err := stacks.Load(cfg, secretKeys)
+		return err
+	},
+	Run: stacks.Run,
+}
+
+const usage = `usage: nimbus plan --stack NAME [--format text|json|markdown|mermaid] [--out FILE] [--config NS:KEY=VALUE]...`
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "plan":
+		return planCommand(args[1:], stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n%s\n", args[0], usage)
+		return 2
+	}
+}
+
+func planCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stack := fs.String("stack", "", "stack to plan (Pulumi.NAME.yaml)")
+	format := fs.String("format", "text", "output format: "+strings.Join(plan.Formats, ", "))
+	out := fs.String("out", "", "write the plan to this file instead of standard output")
+	overrides := map[string]string{}
+	fs.Func("config", "set a config value after the stack file's, as KEY=VALUE (repeatable), like pulumi preview --config", func(kv string) error {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || !strings.Contains(k, ":") {
+			return fmt.Errorf("want NAMESPACE:KEY=VALUE, got %q", kv)
+		}
+		overrides[k] = v
+		return nil
+	})
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *stack == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, usage)
+		return 2
+	}
+	p, err := plan.Run(plan.Options{Stack: *stack, Program: program, Overrides: overrides})
+	if err != nil {
+		// Usage, configuration and program errors alike (plan.ConfigError).
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	var buf bytes.Buffer
+	if err := plan.Render(&buf, p, *format); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	w := stdout
+	if *out != "" {
+		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+			fmt.Fprintf(stderr, "cannot write %s: %v\n", *out, err)
+			return 2
+		}
+	} else if _, err := w.Write(buf.Bytes()); err != nil {
+		return 2
+	}
+	if p.Failed() {
+		fmt.Fprintf(stderr, "plan of stack %s violates guardrails at error level\n", *stack)
+		return 1
+	}
+	return 0
+}

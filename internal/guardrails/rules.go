@@ -1,0 +1,160 @@
+package guardrails
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/nimbus-iac/nimbus/internal/fakecloud"
+)
+
+// Severity says whether a violation fails the plan (error) or is reported
+// only (warning).
+type Severity string
+
+// Severities.
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+)
+
+// Rule is one guardrail.
+type Rule struct {
+	ID          string
+	Severity    Severity
+	Description string
+	// Production rules apply only to stacks with nimbus:production true.
+	Production bool
+}
+
+// Finding is what a check reports: the resource and property at fault.
+type Finding struct {
+	URN      string
+	Property string
+	Message  string
+}
+
+// Violation is a finding of a rule.
+type Violation struct {
+	Rule     string   `json:"rule"`
+	Severity Severity `json:"severity"`
+	URN      string   `json:"urn"`
+	Property string   `json:"property"`
+	Message  string   `json:"message"`
+}
+
+// Plan is what the rules look at.
+type Plan struct {
+	Cloud      string
+	Production bool
+	// Resources are every registered resource, components included.
+	Resources []fakecloud.Resource
+}
+
+// Check finds the violations of one rule on one cloud.
+type Check func(p *Plan) []Finding
+
+// rules is the neutral rule table, in the order reports list them.
+var rules = []Rule{
+	{ID: "queue-dead-letter", Severity: Error,
+		Description: "Every queue moves messages that keep failing to a dead-letter queue."},
+	{ID: "iam-no-wildcards", Severity: Error,
+		Description: "No allow statement grants a wildcard action, principal or resource, outside the documented exceptions."},
+	{ID: "database-private-encrypted", Severity: Error,
+		Description: "Databases are not reachable from the internet and their storage is encrypted."},
+	{ID: "pooler-tls", Severity: Error,
+		Description: "Connection poolers accept TLS connections only."},
+	{ID: "prod-deletion-protection", Severity: Error, Production: true,
+		Description: "In production, databases have deletion protection and buckets are not force-destroyed."},
+	{ID: "prod-backups", Severity: Error, Production: true,
+		Description: "In production, databases keep automated backups."},
+	{ID: "prod-warm-http", Severity: Error, Production: true,
+		Description: "In production, functions behind an HTTP endpoint keep warm capacity on the invoked alias."},
+	{ID: "trigger-targets-alias", Severity: Error,
+		Description: "Every trigger (HTTP integration, queue subscription, invoke permission) targets a function alias, never $LATEST or a bare version."},
+	{ID: "log-retention", Severity: Warning,
+		Description: "Every log group has a retention period, and every function logs to a log group of the plan."},
+	{ID: "bucket-public-access-blocked", Severity: Error,
+		Description: "Every bucket blocks public access (ACLs and policies)."},
+}
+
+// checks selects each cloud's checks, keyed by rule id: the one place a
+// cloud's checks are chosen.
+var checks = map[string]map[string]Check{
+	"aws": awsChecks,
+}
+
+// Rules returns the rule table.
+func Rules() []Rule { return append([]Rule(nil), rules...) }
+
+// Clouds returns the clouds that have checks, sorted.
+func Clouds() []string {
+	var out []string
+	for c := range checks {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// HasCheck reports whether a rule has a check for a cloud.
+func HasCheck(ruleID, cloud string) bool {
+	_, ok := checks[cloud][ruleID]
+	return ok
+}
+
+// Unchecked returns the ids of the rules that apply to the plan but have no
+// check for its cloud.
+func Unchecked(p *Plan) []string {
+	var out []string
+	for _, r := range rules {
+		if r.Production && !p.Production {
+			continue
+		}
+		if !HasCheck(r.ID, p.Cloud) {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+// Evaluate runs the rules that apply to the plan and returns the violations,
+// sorted by rule order, URN and property.
+func Evaluate(p *Plan) []Violation {
+	var out []Violation
+	for _, r := range rules {
+		if r.Production && !p.Production {
+			continue
+		}
+		check, ok := checks[p.Cloud][r.ID]
+		if !ok {
+			continue
+		}
+		found := check(p)
+		sort.SliceStable(found, func(a, b int) bool {
+			if found[a].URN != found[b].URN {
+				return found[a].URN < found[b].URN
+			}
+			return found[a].Property < found[b].Property
+		})
+		for _, f := range found {
+			out = append(out, Violation{Rule: r.ID, Severity: r.Severity, URN: f.URN, Property: f.Property, Message: f.Message})
+		}
+	}
+	return out
+}
+
+// HasErrors reports whether any violation is at error level.
+func HasErrors(vs []Violation) bool {
+	for _, v := range vs {
+		if v.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// String formats a violation on one line.
+func (v Violation) String() string {
+	return fmt.Sprintf("%s [%s] %s (%s): %s", strings.ToUpper(string(v.Severity)), v.Rule, v.URN, v.Property, v.Message)
+}
