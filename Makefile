@@ -1,0 +1,45 @@
+# The two commands the README starts with: `make run` and `make test`. Both work on a fresh machine
+# with Go 1.26 (and root, for apt-get, in `make test`).
+SHELL := /bin/bash
+STACK ?= prod
+FORMAT ?= text
+
+.PHONY: run plan artifacts test test-deps lint vet unit functions-test golden bench-build bench-plan
+
+run: plan
+
+## plan: the offline plan of STACK (default prod) in FORMAT (text, json, markdown, mermaid).
+plan: artifacts
+	go run ./cmd/nimbus plan --stack $(STACK) --format $(FORMAT)
+
+## artifacts: deterministic Lambda zips and OCI images in functions/dist.
+artifacts:
+	cd functions && go run ./cmd/build -out dist
+
+## test: everything CI runs.
+test: test-deps lint artifacts unit functions-test
+
+## test-deps: the local servers the function tests run against (PostgreSQL 15, PgBouncer).
+test-deps:
+	bash functions/scripts/install-test-deps.sh
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...
+	cd functions && go vet ./...
+
+## unit: the root module: components under the fake cloud, stack config, plans, guardrails.
+unit:
+	go test ./...
+
+## functions-test: the deployed code against real local servers.
+functions-test:
+	cd functions && go test ./...
+
+## golden: regenerate golden plans and generated docs; review the diff.
+golden: artifacts
+	PULUMI_ACCEPT=1 go test ./stacks/... ./internal/plan/...
+
+bench-build:
+	bench/build.sh
