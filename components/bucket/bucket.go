@@ -1,12 +1,12 @@
 package bucket
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/nimbus-iac/nimbus/components/internal/check"
 	"github.com/nimbus-iac/nimbus/components/link"
 )
 
@@ -48,16 +48,16 @@ type Use struct {
 
 // Grant hands a consumer the given uses. Env: BUCKET (the bucket's name).
 func (b *Bucket) Grant(uses ...Use) (link.Grant, error) {
-	var errs []error
+	p := check.For("bucket", b.name)
 	g := link.Grant{Resource: "bucket " + b.name, Env: map[string]pulumi.StringInput{"BUCKET": b.Name}}
 	var access []string
 	for _, u := range uses {
 		if u.Access != link.Read && u.Access != link.Write {
-			errs = append(errs, fmt.Errorf("bucket %q: access must be %s or %s, got %q", b.name, link.Read, link.Write, u.Access))
+			p.Add("access must be %s or %s, got %q", link.Read, link.Write, u.Access)
 			continue
 		}
 		if u.Prefix != "" && (!strings.HasSuffix(u.Prefix, "/") || strings.ContainsAny(u.Prefix, "*?")) {
-			errs = append(errs, fmt.Errorf("bucket %q: prefix must be empty or end in / without wildcards, got %q", b.name, u.Prefix))
+			p.Add("prefix must be empty or end in / without wildcards, got %q", u.Prefix)
 			continue
 		}
 		aws := b.grants.grant(u.Access, u.Prefix)
@@ -65,17 +65,16 @@ func (b *Bucket) Grant(uses ...Use) (link.Grant, error) {
 		access = append(access, string(u.Access)+" "+u.Prefix)
 	}
 	if len(uses) == 0 {
-		errs = append(errs, fmt.Errorf("bucket %q: Grant needs at least one use", b.name))
+		p.Add("Grant needs at least one use")
 	}
 	g.Access = link.Access(strings.Join(access, ", "))
-	return g, errors.Join(errs...)
+	return g, p.Err()
 }
 
 func (a BucketArgs) validate(name string) error {
-	if a.ExpireDays < 0 || a.ExpireDays > 3650 {
-		return fmt.Errorf("bucket %q: ExpireDays must be between 0 and 3650, got %d", name, a.ExpireDays)
-	}
-	return nil
+	p := check.For("bucket", name)
+	p.Between("ExpireDays", a.ExpireDays, 0, 3650)
+	return p.Err()
 }
 
 func register(ctx *pulumi.Context, name string, args *BucketArgs, opts []pulumi.ResourceOption) (*Bucket, BucketArgs, error) {

@@ -1,12 +1,12 @@
 package database
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/nimbus-iac/nimbus/components/internal/check"
 	"github.com/nimbus-iac/nimbus/components/link"
 	"github.com/nimbus-iac/nimbus/components/network"
 )
@@ -95,78 +95,44 @@ type granter interface {
 var identifier = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 func (a DatabaseArgs) withDefaults(name string) (DatabaseArgs, error) {
-	if a.Size == "" {
-		a.Size = "small"
+	check.Default(&a.Size, "small")
+	check.Default(&a.StorageGB, 20)
+	check.Default(&a.EngineVersion, "16")
+	if !a.NoBackups {
+		check.Default(&a.BackupRetentionDays, 7)
 	}
-	if a.StorageGB == 0 {
-		a.StorageGB = 20
-	}
-	if a.EngineVersion == "" {
-		a.EngineVersion = "16"
-	}
-	if a.BackupRetentionDays == 0 && !a.NoBackups {
-		a.BackupRetentionDays = 7
-	}
-	if a.DatabaseName == "" {
-		a.DatabaseName = "app"
-	}
-	if a.Username == "" {
-		a.Username = "nimbus"
-	}
-	if a.Pooler == "" {
-		a.Pooler = PoolerProxy
-	}
-	p := &a.Pool
-	if p.MaxConnectionsPercent == 0 {
-		p.MaxConnectionsPercent = 90
-	}
-	if p.MaxIdlePercent == 0 {
-		p.MaxIdlePercent = min(50, p.MaxConnectionsPercent)
-	}
-	if p.BorrowTimeoutSeconds == 0 {
-		p.BorrowTimeoutSeconds = 120
-	}
+	check.Default(&a.DatabaseName, "app")
+	check.Default(&a.Username, "nimbus")
+	check.Default(&a.Pooler, PoolerProxy)
+	pool := &a.Pool
+	check.Default(&pool.MaxConnectionsPercent, 90)
+	check.Default(&pool.MaxIdlePercent, min(50, pool.MaxConnectionsPercent))
+	check.Default(&pool.BorrowTimeoutSeconds, 120)
 
-	var errs []error
-	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("database %q: %s", name, fmt.Sprintf(format, args...)))
-	}
-	between := func(field string, v, lo, hi int) {
-		if v < lo || v > hi {
-			bad("%s must be between %d and %d, got %d", field, lo, hi, v)
-		}
-	}
-	oneOf := func(field, v string, allowed ...string) {
-		for _, a := range allowed {
-			if v == a {
-				return
-			}
-		}
-		bad("%s must be one of %v, got %q", field, allowed, v)
-	}
-	oneOf("Size", a.Size, Sizes...)
-	oneOf("EngineVersion", a.EngineVersion, "14", "15", "16", "17")
-	oneOf("Pooler", a.Pooler, PoolerProxy, PoolerExternal, PoolerNone)
-	between("StorageGB", a.StorageGB, 20, 65536)
-	between("BackupRetentionDays", a.BackupRetentionDays, 0, 35)
-	between("Pool.MaxConnectionsPercent", p.MaxConnectionsPercent, 1, 100)
-	between("Pool.MaxIdlePercent", p.MaxIdlePercent, 0, p.MaxConnectionsPercent)
-	between("Pool.BorrowTimeoutSeconds", p.BorrowTimeoutSeconds, 0, 3600)
+	p := check.For("database", name)
+	p.OneOf("Size", a.Size, Sizes...)
+	p.OneOf("EngineVersion", a.EngineVersion, "14", "15", "16", "17")
+	p.OneOf("Pooler", a.Pooler, PoolerProxy, PoolerExternal, PoolerNone)
+	p.Between("StorageGB", a.StorageGB, 20, 65536)
+	p.Between("BackupRetentionDays", a.BackupRetentionDays, 0, 35)
+	p.Between("Pool.MaxConnectionsPercent", pool.MaxConnectionsPercent, 1, 100)
+	p.Between("Pool.MaxIdlePercent", pool.MaxIdlePercent, 0, pool.MaxConnectionsPercent)
+	p.Between("Pool.BorrowTimeoutSeconds", pool.BorrowTimeoutSeconds, 0, 3600)
 	if !identifier.MatchString(a.DatabaseName) {
-		bad("DatabaseName must match %s, got %q", identifier, a.DatabaseName)
+		p.Add("DatabaseName must match %s, got %q", identifier, a.DatabaseName)
 	}
 	if !identifier.MatchString(a.Username) {
-		bad("Username must match %s, got %q", identifier, a.Username)
+		p.Add("Username must match %s, got %q", identifier, a.Username)
 	}
 	switch {
 	case a.Pooler == PoolerExternal && a.ExternalURL == nil:
-		bad("ExternalURL is required with Pooler %q", PoolerExternal)
+		p.Add("ExternalURL is required with Pooler %q", PoolerExternal)
 	case a.Pooler != PoolerExternal && a.ExternalURL != nil:
-		bad("ExternalURL is only used with Pooler %q, got Pooler %q", PoolerExternal, a.Pooler)
+		p.Add("ExternalURL is only used with Pooler %q, got Pooler %q", PoolerExternal, a.Pooler)
 	case a.Pooler != PoolerExternal && a.Network == nil:
-		bad("Network is required with Pooler %q: the database is private", a.Pooler)
+		p.Add("Network is required with Pooler %q: the database is private", a.Pooler)
 	}
-	return a, errors.Join(errs...)
+	return a, p.Err()
 }
 
 // Connect grants opening connections as the database's user, through the pooler when there is

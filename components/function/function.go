@@ -1,11 +1,11 @@
 package function
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/nimbus-iac/nimbus/components/internal/check"
 	"github.com/nimbus-iac/nimbus/components/link"
 	"github.com/nimbus-iac/nimbus/components/network"
 )
@@ -89,71 +89,57 @@ type Function struct {
 
 // withDefaults returns a copy of args with defaults filled in, or every problem with them.
 func (a FunctionArgs) withDefaults(name string) (FunctionArgs, error) {
-	def := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&a.MemoryMB, 256)
-	def(&a.TimeoutSeconds, 10)
-	def(&a.WarmTargetPercent, 70)
-	def(&a.LogRetentionDays, 14)
+	check.Default(&a.MemoryMB, 256)
+	check.Default(&a.TimeoutSeconds, 10)
+	check.Default(&a.WarmTargetPercent, 70)
+	check.Default(&a.LogRetentionDays, 14)
 	if a.HTTP != nil {
 		h := *a.HTTP
-		def(&h.ThrottleRate, 100)
-		def(&h.ThrottleBurst, 200)
-		def(&h.MaxRequestBytes, 1<<20)
+		check.Default(&h.ThrottleRate, 100)
+		check.Default(&h.ThrottleBurst, 200)
+		check.Default(&h.MaxRequestBytes, 1<<20)
 		a.HTTP = &h
 	}
-	if a.RunOnDeploy != nil && a.RunOnDeploy.Input == "" {
-		a.RunOnDeploy = &RunOnDeploy{Input: "{}", After: a.RunOnDeploy.After}
+	if r := a.RunOnDeploy; r != nil {
+		a.RunOnDeploy = &RunOnDeploy{Input: r.Input, After: r.After}
+		check.Default(&a.RunOnDeploy.Input, "{}")
 	}
 
-	var errs []error
-	bad := func(field string, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("function %q: %s %s", name, field, fmt.Sprintf(format, args...)))
-	}
-	between := func(field string, v, lo, hi int) {
-		if v < lo || v > hi {
-			bad(field, "must be between %d and %d, got %d", lo, hi, v)
-		}
-	}
+	p := check.For("function", name)
 	if a.Code == nil {
-		bad("Code", "is required")
+		p.Add("Code is required")
 	}
 	if len(a.CodeHash) != 64 {
-		bad("CodeHash", "must be a hex SHA-256 (64 characters), got %q", a.CodeHash)
+		p.Add("CodeHash must be a hex SHA-256 (64 characters), got %q", a.CodeHash)
 	}
-	between("MemoryMB", a.MemoryMB, 128, 10240)
-	between("TimeoutSeconds", a.TimeoutSeconds, 1, 900)
-	between("WarmInstances", a.WarmInstances, 0, 1000)
-	between("WarmMax", a.WarmMax, 0, 1000)
-	between("WarmTargetPercent", a.WarmTargetPercent, 10, 90)
-	between("MaxInstances", a.MaxInstances, 0, 1000)
-	between("LogRetentionDays", a.LogRetentionDays, 1, 3653)
+	p.Between("MemoryMB", a.MemoryMB, 128, 10240)
+	p.Between("TimeoutSeconds", a.TimeoutSeconds, 1, 900)
+	p.Between("WarmInstances", a.WarmInstances, 0, 1000)
+	p.Between("WarmMax", a.WarmMax, 0, 1000)
+	p.Between("WarmTargetPercent", a.WarmTargetPercent, 10, 90)
+	p.Between("MaxInstances", a.MaxInstances, 0, 1000)
+	p.Between("LogRetentionDays", a.LogRetentionDays, 1, 3653)
 	if a.WarmMax > 0 && (a.WarmInstances < 1 || a.WarmMax < a.WarmInstances) {
-		bad("WarmMax", "must be 0 or at least WarmInstances (%d, itself at least 1), got %d", a.WarmInstances, a.WarmMax)
+		p.Add("WarmMax must be 0 or at least WarmInstances (%d, itself at least 1), got %d", a.WarmInstances, a.WarmMax)
 	}
 	if a.MaxInstances > 0 && max(a.WarmInstances, a.WarmMax) > a.MaxInstances {
-		bad("WarmInstances", "and WarmMax must be at most MaxInstances (%d), got %d and %d", a.MaxInstances, a.WarmInstances, a.WarmMax)
+		p.Add("WarmInstances and WarmMax must be at most MaxInstances (%d), got %d and %d", a.MaxInstances, a.WarmInstances, a.WarmMax)
 	}
 	if h := a.HTTP; h != nil {
-		between("HTTP.ThrottleRate", h.ThrottleRate, 1, 10000)
-		between("HTTP.ThrottleBurst", h.ThrottleBurst, 1, 5000)
+		p.Between("HTTP.ThrottleRate", h.ThrottleRate, 1, 10000)
+		p.Between("HTTP.ThrottleBurst", h.ThrottleBurst, 1, 5000)
 		if h.MaxRequestBytes < 1 {
-			bad("HTTP.MaxRequestBytes", "must be positive, got %d", h.MaxRequestBytes)
+			p.Add("HTTP.MaxRequestBytes must be positive, got %d", h.MaxRequestBytes)
 		}
 	}
-	if err := link.Validate(a.Links); err != nil {
-		errs = append(errs, fmt.Errorf("function %q: Links: %w", name, err))
-	}
+	p.Wrap("Links", link.Validate(a.Links))
 	linked := link.Environment(a.Links)
 	for k := range a.Env {
 		if _, ok := linked[k]; ok {
-			bad("Env", "key %s is also set by a link", k)
+			p.Add("Env key %s is also set by a link", k)
 		}
 	}
-	return a, errors.Join(errs...)
+	return a, p.Err()
 }
 
 // register validates args and registers the component; implementations call it first.

@@ -1,12 +1,13 @@
 package network
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/nimbus-iac/nimbus/components/internal/check"
 )
 
 // Type is the component's type token.
@@ -55,32 +56,23 @@ type AWSPlacement struct {
 }
 
 func (a NetworkArgs) withDefaults(name string) (NetworkArgs, error) {
-	if a.CIDR == "" {
-		a.CIDR = "10.20.0.0/16"
-	}
-	if a.Zones == 0 {
-		a.Zones = 2
-	}
-	var errs []error
-	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("network %q: %s", name, fmt.Sprintf(format, args...)))
-	}
-	if a.Zones < 2 || a.Zones > 6 {
-		bad("Zones must be between 2 and 6, got %d", a.Zones)
-	}
+	check.Default(&a.CIDR, "10.20.0.0/16")
+	check.Default(&a.Zones, 2)
+	p := check.For("network", name)
+	p.Between("Zones", a.Zones, 2, 6)
 	if a.ExistingVpcID != "" || len(a.ExistingSubnetIDs) > 0 {
 		if !strings.HasPrefix(a.ExistingVpcID, "vpc-") {
-			bad("ExistingVpcID must be a VPC id like vpc-0123456789abcdef0, got %q", a.ExistingVpcID)
+			p.Add("ExistingVpcID must be a VPC id like vpc-0123456789abcdef0, got %q", a.ExistingVpcID)
 		}
 		if len(a.ExistingSubnetIDs) < 2 {
-			bad("ExistingSubnetIDs must list at least 2 subnets, got %d", len(a.ExistingSubnetIDs))
+			p.Add("ExistingSubnetIDs must list at least 2 subnets, got %d", len(a.ExistingSubnetIDs))
 		}
-		return a, errors.Join(errs...)
+		return a, p.Err()
 	}
 	if _, err := Subnets(a.CIDR, a.Zones); err != nil {
-		bad("CIDR %v", err)
+		p.Add("CIDR %v", err)
 	}
-	return a, errors.Join(errs...)
+	return a, p.Err()
 }
 
 // Subnets splits a /16 to /22 private range into one subnet per zone, each a sixteenth of the

@@ -1,11 +1,11 @@
 package queue
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/nimbus-iac/nimbus/components/internal/check"
 	"github.com/nimbus-iac/nimbus/components/link"
 )
 
@@ -65,50 +65,31 @@ type granter interface {
 }
 
 func (a QueueArgs) withDefaults(name string) (QueueArgs, error) {
-	def := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&a.MaxReceiveCount, 5)
-	def(&a.RetentionSeconds, 4*24*3600)
-	def(&a.DeadLetterRetentionSeconds, 14*24*3600)
-	def(&a.VisibilityTimeoutSeconds, 180)
-	var errs []error
-	between := func(field string, v, lo, hi int) {
-		if v < lo || v > hi {
-			errs = append(errs, fmt.Errorf("queue %q: %s must be between %d and %d, got %d", name, field, lo, hi, v))
-		}
-	}
-	between("MaxReceiveCount", a.MaxReceiveCount, 1, 1000)
-	between("RetentionSeconds", a.RetentionSeconds, 60, 1209600)
-	between("DeadLetterRetentionSeconds", a.DeadLetterRetentionSeconds, 60, 1209600)
-	between("VisibilityTimeoutSeconds", a.VisibilityTimeoutSeconds, 0, 43200)
+	check.Default(&a.MaxReceiveCount, 5)
+	check.Default(&a.RetentionSeconds, 4*24*3600)
+	check.Default(&a.DeadLetterRetentionSeconds, 14*24*3600)
+	check.Default(&a.VisibilityTimeoutSeconds, 180)
+	p := check.For("queue", name)
+	p.Between("MaxReceiveCount", a.MaxReceiveCount, 1, 1000)
+	p.Between("RetentionSeconds", a.RetentionSeconds, 60, 1209600)
+	p.Between("DeadLetterRetentionSeconds", a.DeadLetterRetentionSeconds, 60, 1209600)
+	p.Between("VisibilityTimeoutSeconds", a.VisibilityTimeoutSeconds, 0, 43200)
 	if a.DeadLetterRetentionSeconds < a.RetentionSeconds {
 		// A dead-lettered message keeps its original enqueue time, so a shorter DLQ retention
 		// would delete it on arrival.
-		errs = append(errs, fmt.Errorf("queue %q: DeadLetterRetentionSeconds must be at least RetentionSeconds (%d), got %d", name, a.RetentionSeconds, a.DeadLetterRetentionSeconds))
+		p.Add("DeadLetterRetentionSeconds must be at least RetentionSeconds (%d), got %d", a.RetentionSeconds, a.DeadLetterRetentionSeconds)
 	}
-	return a, errors.Join(errs...)
+	return a, p.Err()
 }
 
 func (a SubscribeArgs) withDefaults(name string) (SubscribeArgs, error) {
-	if a.BatchSize == 0 {
-		a.BatchSize = 10
-	}
-	if a.MaxConcurrency == 0 {
-		a.MaxConcurrency = 5
-	}
-	var errs []error
-	between := func(field string, v, lo, hi int) {
-		if v < lo || v > hi {
-			errs = append(errs, fmt.Errorf("queue %q: subscription %s must be between %d and %d, got %d", name, field, lo, hi, v))
-		}
-	}
-	between("BatchSize", a.BatchSize, 1, 10)
-	between("BatchWindowSeconds", a.BatchWindowSeconds, 0, 300)
-	between("MaxConcurrency", a.MaxConcurrency, 2, 1000)
-	return a, errors.Join(errs...)
+	check.Default(&a.BatchSize, 10)
+	check.Default(&a.MaxConcurrency, 5)
+	p := check.For("queue", name)
+	p.Between("subscription BatchSize", a.BatchSize, 1, 10)
+	p.Between("subscription BatchWindowSeconds", a.BatchWindowSeconds, 0, 300)
+	p.Between("subscription MaxConcurrency", a.MaxConcurrency, 2, 1000)
+	return a, p.Err()
 }
 
 // Publish grants sending messages to the queue. Env: QUEUE_URL.
