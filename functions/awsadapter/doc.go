@@ -1,0 +1,37 @@
+// Package awsadapter runs the images core on AWS Lambda. It holds no logic of its own:
+// it reads the environment, constructs clients, implements the images ports with S3, SQS
+// and PostgreSQL, and converts Lambda events to and from the core's plain Go values.
+//
+// The environment is the one in docs/function-contract.md:
+//
+//   - api: IMAGES_BUCKET, JOBS_QUEUE_URL, MAX_UPLOAD_BYTES (default 10485760), DB_*.
+//   - worker: IMAGES_BUCKET, JOBS_MAX_RECEIVE_COUNT, DB_*.
+//   - migrate: DB_*.
+//
+// The database is reached through [DBConfigFunc]: DB_URL when set (local runs and tests
+// only) wins; otherwise DB_AUTH=iam signs a fresh RDS IAM auth token for every new
+// connection (pgxpool BeforeConnect), DB_AUTH=secret reads RDS's managed secret
+// {"username","password"} named by DB_SECRET_ARN from Secrets Manager, and DB_AUTH=url
+// reads a postgres:// URL of an external pooler from that secret. No password is ever
+// read from the environment. The pool is the serverless one of package postgres: opened
+// on first use, at most 2 connections, no session state.
+//
+// S3 and SQS clients come from the SDK's default configuration, so they honour
+// AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SQS; when an S3 endpoint is overridden the
+// client uses path-style addressing, as local S3-compatible servers need.
+//
+// Lambda entry points:
+//
+//   - [NewAPIFunction]: API Gateway HTTP API (payload format 2.0) events, converted to
+//     http.Request for the core's http.Handler ([NewHTTPHandler]). Request bodies may
+//     be base64-encoded; binary response bodies are. A Lambda invocation payload is at
+//     most 6 MB, so on AWS an upload larger than about 4.4 MB (after base64) is refused by
+//     the platform before it reaches the handler, whatever MAX_UPLOAD_BYTES says.
+//   - [NewWorkerFunction]: SQS events, answered with partial batch responses
+//     (events.SQSEventResponse.BatchItemFailures): a message that fails, cannot be
+//     parsed, or panics is reported alone, and the rest of the batch is acknowledged.
+//     The event source mapping must enable ReportBatchItemFailures.
+//   - [NewMigrateFunction]: applies the embedded migrations, invoked as a deploy step.
+//
+// The constructors do no network or database work, so cold starts stay short.
+package awsadapter

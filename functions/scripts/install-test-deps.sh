@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs the server binaries that the functions' tests start (see functions/README.md):
+# PostgreSQL 15 (initdb, postgres) and PgBouncer. goaws and gofakes3 are Go modules and
+# run inside the test process, so they need nothing here.
+#
+# Idempotent: installs only what is missing; runs apt-get update at most once.
+# Needs root (or sudo) when something is missing. CI calls it before `go test ./...`.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO="sudo"
+fi
+
+updated=0
+apt_install() {
+	if [ "$updated" -eq 0 ]; then
+		$SUDO apt-get update -qq
+		updated=1
+	fi
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"
+}
+
+have_postgres() {
+	for d in "${NIMBUS_PG_BIN:-}" /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+		if [ -n "$d" ] && [ -x "$d/initdb" ] && [ -x "$d/postgres" ]; then
+			return 0
+		fi
+	done
+	command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1
+}
+
+have_pgbouncer() {
+	[ -n "${NIMBUS_PGBOUNCER:-}" ] && [ -x "${NIMBUS_PGBOUNCER}" ] && return 0
+	command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ]
+}
+
+if have_postgres; then
+	echo "postgresql: present"
+else
+	echo "postgresql: installing postgresql-15"
+	apt_install postgresql-15 || apt_install postgresql
+fi
+
+if have_pgbouncer; then
+	echo "pgbouncer: present"
+else
+	echo "pgbouncer: installing"
+	apt_install pgbouncer
+fi
+
+# When the tests run as root the servers run as "postgres" (or "nobody").
+if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1 && ! id nobody >/dev/null 2>&1; then
+	echo "neither a postgres nor a nobody user exists; creating postgres"
+	useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+fi
+
+have_postgres || { echo "PostgreSQL binaries still missing" >&2; exit 1; }
+have_pgbouncer || { echo "pgbouncer still missing" >&2; exit 1; }
+echo "test dependencies ready"
