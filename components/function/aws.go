@@ -1,6 +1,8 @@
 package function
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -124,7 +126,7 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 		Handler:                      pulumi.String("bootstrap"),
 		Architectures:                pulumi.StringArray{pulumi.String("arm64")},
 		Code:                         a.Code,
-		SourceCodeHash:               pulumi.String(a.CodeHash),
+		SourceCodeHash:               pulumi.String(codeSha256(a.CodeHash)),
 		MemorySize:                   pulumi.Int(a.MemoryMB),
 		Timeout:                      pulumi.Int(a.TimeoutSeconds),
 		Role:                         role.Arn,
@@ -424,6 +426,16 @@ func policyDocument(statements []link.Statement) pulumi.StringOutput {
 		b, err := json.Marshal(doc)
 		return string(b), err
 	}).(pulumi.StringOutput)
+}
+
+// codeSha256 writes a hex SHA-256 the way Lambda reports CodeSha256 (base64 of the digest), which
+// is what the provider compares sourceCodeHash with; a hex value would show a change on every run.
+func codeSha256(hexHash string) string {
+	b, err := hex.DecodeString(hexHash)
+	if err != nil {
+		return hexHash // withDefaults only lets 64-character values through; keep it visible if not hex
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 // sidPart turns a link name into the alphanumeric form IAM statement ids require.

@@ -1,6 +1,7 @@
 package function
 
 import (
+	"encoding/hex"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -109,7 +110,7 @@ func (a FunctionArgs) withDefaults(name string) (FunctionArgs, error) {
 	if a.Code == nil {
 		p.Add("Code is required")
 	}
-	if len(a.CodeHash) != 64 {
+	if _, err := hex.DecodeString(a.CodeHash); err != nil || len(a.CodeHash) != 64 {
 		p.Add("CodeHash must be a hex SHA-256 (64 characters), got %q", a.CodeHash)
 	}
 	p.Between("MemoryMB", a.MemoryMB, 128, 10240)

@@ -70,7 +70,7 @@ func renderJSON(w io.Writer, p *Plan) error {
 // settings are the properties the text tree shows per type: what a reviewer
 // checks, not everything.
 var settings = map[string][]string{
-	"aws:lambda/function:Function": {"name", "runtime", "architectures", "memorySize", "timeout", "reservedConcurrentExecutions", "vpcConfig.subnetIds"},
+	"aws:lambda/function:Function": {"name", "runtime", "architectures", "memorySize", "timeout", "reservedConcurrentExecutions", "sourceCodeHash", "vpcConfig.subnetIds"},
 	"aws:lambda/alias:Alias":       {"name", "functionVersion"},
 	"aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig": {"qualifier", "provisionedConcurrentExecutions"},
 	"aws:lambda/eventSourceMapping:EventSourceMapping":                     {"functionName", "eventSourceArn", "batchSize", "scalingConfig.maximumConcurrency"},
