@@ -1,0 +1,168 @@
+package artifact
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Config says what Build builds and where.
+type Config struct {
+	// OutDir receives the artifacts; created if missing. Required.
+	OutDir string
+	// Targets default to DefaultTargets.
+	Targets []Target
+	// Binary says how to compile; Dir is the functions module. GOOS/GOARCH default to linux/arm64.
+	Binary BinaryOptions
+	// CABundle is a PEM file copied into images; empty means ModuleRootsPEM, which is the same on
+	// every machine.
+	CABundle string
+	// TagPrefix names the image in its tarball: TagPrefix+Name+":latest"; default "nimbus/".
+	TagPrefix string
+}
+
+// Result lists what Build wrote.
+type Result struct {
+	// Sums maps a path relative to OutDir (slash-separated) to its hex sha256.
+	Sums map[string]string
+	// Digests maps a target name to its image manifest digest.
+	Digests map[string]v1.Hash
+}
+
+// Build compiles every target and writes its zip, its image when Target.Image is set, SHA256SUMS
+// and oci/DIGESTS into cfg.OutDir.
+func Build(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.OutDir == "" {
+		return nil, errors.New("no output directory given")
+	}
+	if cfg.Targets == nil {
+		cfg.Targets = DefaultTargets
+	}
+	if cfg.TagPrefix == "" {
+		cfg.TagPrefix = "nimbus/"
+	}
+	opts := cfg.Binary.withDefaults()
+
+	var caPEM []byte
+	if cfg.CABundle == "" {
+		caPEM = ModuleRootsPEM()
+	} else {
+		b, err := os.ReadFile(cfg.CABundle)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read CA bundle: %w", err)
+		}
+		caPEM = b
+	}
+	if err := ValidatePEM(caPEM); err != nil {
+		return nil, fmt.Errorf("cannot use CA bundle: %w", err)
+	}
+
+	ociDir := filepath.Join(cfg.OutDir, "oci")
+	if err := os.MkdirAll(ociDir, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create output directory: %w", err)
+	}
+	binDir, err := os.MkdirTemp("", "nimbus-build-")
+	if err != nil {
+		return nil, fmt.Errorf("cannot create build directory: %w", err)
+	}
+	defer os.RemoveAll(binDir)
+
+	pkgs := make([]string, len(cfg.Targets))
+	for i, t := range cfg.Targets {
+		pkgs[i] = t.Package
+	}
+	bins, err := BuildBinaries(ctx, opts, binDir, pkgs...)
+	if err != nil {
+		return nil, err
+	}
+
+	res := &Result{Sums: map[string]string{}, Digests: map[string]v1.Hash{}}
+	for i, t := range cfg.Targets {
+		bin, err := os.ReadFile(bins[i])
+		if err != nil {
+			return nil, fmt.Errorf("cannot read binary of %s: %w", t.Name, err)
+		}
+		var zbuf bytes.Buffer
+		if err := WriteZip(&zbuf, bin); err != nil {
+			return nil, fmt.Errorf("cannot package %s: %w", t.Name, err)
+		}
+		rel := t.Name + ".zip"
+		if err := writeFileAtomic(filepath.Join(cfg.OutDir, rel), zbuf.Bytes(), 0o644); err != nil {
+			return nil, err
+		}
+		res.Sums[rel] = sum(zbuf.Bytes())
+
+		if !t.Image {
+			continue
+		}
+		img, err := Image(bin, caPEM, opts.GOARCH)
+		if err != nil {
+			return nil, fmt.Errorf("cannot build image of %s: %w", t.Name, err)
+		}
+		rel = "oci/" + t.Name + ".tar"
+		p := filepath.Join(cfg.OutDir, filepath.FromSlash(rel))
+		d, err := WriteImage(p, cfg.TagPrefix+t.Name+":latest", img)
+		if err != nil {
+			return nil, err
+		}
+		res.Digests[t.Name] = d
+		written, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read back %s: %w", rel, err)
+		}
+		res.Sums[rel] = sum(written)
+	}
+
+	if err := writeFileAtomic(filepath.Join(cfg.OutDir, "SHA256SUMS"), res.SumsFile(), 0o644); err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(filepath.Join(ociDir, "DIGESTS"), res.DigestsFile(), 0o644); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// SumsFile renders Sums in `sha256sum -c` format, sorted by path.
+func (r *Result) SumsFile() []byte {
+	var b bytes.Buffer
+	for _, k := range sortedKeys(r.Sums) {
+		fmt.Fprintf(&b, "%s  %s\n", r.Sums[k], k)
+	}
+	return b.Bytes()
+}
+
+// DigestsFile renders Digests as "name digest" lines, sorted by name.
+func (r *Result) DigestsFile() []byte {
+	names := make([]string, 0, len(r.Digests))
+	for k := range r.Digests {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s %s\n", n, r.Digests[n])
+	}
+	return b.Bytes()
+}
+
+func sum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,141 @@
+package artifact
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"debug/elf"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// writeModule writes a dependency-free module with two mains into dir.
+func writeModule(t *testing.T, dir string) {
+	t.Helper()
+	files := map[string]string{
+		"go.mod":           "module example.com/fn\n\ngo 1.26\n",
+		"cmd/api/main.go":  "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"api\") }\n",
+		"cmd/jobs/main.go": "package main\n\nimport \"os\"\n\nfunc main() { os.Exit(0) }\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func readTree(t *testing.T, root string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		out[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestBuildIsReproducible builds the same sources from two different directories (so -trimpath
+// matters) and compares every output byte.
+func TestBuildIsReproducible(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	targets := []Target{{Name: "api", Package: "./cmd/api", Image: true}, {Name: "jobs", Package: "./cmd/jobs"}}
+	var trees []map[string][]byte
+	for _, n := range []string{"one", "two/nested"} {
+		src := filepath.Join(tmp, "src", n)
+		writeModule(t, src)
+		out := filepath.Join(tmp, "out", n)
+		res, err := Build(context.Background(), Config{OutDir: out, Targets: targets, Binary: BinaryOptions{Dir: src}})
+		if err != nil {
+			t.Fatalf("Build from %s: %v", n, err)
+		}
+		if len(res.Digests) != 1 || res.Digests["api"].Hex == "" {
+			t.Errorf("Build from %s: digests %v, want one for api", n, res.Digests)
+		}
+		trees = append(trees, readTree(t, out))
+	}
+
+	var names []string
+	for n := range trees[0] {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	want := []string{"SHA256SUMS", "api.zip", "jobs.zip", "oci/DIGESTS", "oci/api.tar"}
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Fatalf("files written -want +got:\n%s", diff)
+	}
+	for _, n := range names {
+		if !bytes.Equal(trees[0][n], trees[1][n]) {
+			t.Errorf("%s differs between two builds of the same sources", n)
+		}
+	}
+
+	// SHA256SUMS covers every artifact with its real hash.
+	var wantSums strings.Builder
+	for _, n := range []string{"api.zip", "jobs.zip", "oci/api.tar"} {
+		fmt.Fprintf(&wantSums, "%s  %s\n", sum(trees[0][n]), n)
+	}
+	if diff := cmp.Diff(wantSums.String(), string(trees[0]["SHA256SUMS"])); diff != "" {
+		t.Errorf("SHA256SUMS -want +got:\n%s", diff)
+	}
+
+	// The bootstrap is a static linux/arm64 executable.
+	zr, err := zip.NewReader(bytes.NewReader(trees[0]["api.zip"]), int64(len(trees[0]["api.zip"])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := zr.File[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ef, err := elf.NewFile(bytes.NewReader(bin))
+	if err != nil {
+		t.Fatalf("bootstrap is not ELF: %v", err)
+	}
+	if ef.Machine != elf.EM_AARCH64 {
+		t.Errorf("bootstrap machine %v, want EM_AARCH64", ef.Machine)
+	}
+	for _, p := range ef.Progs {
+		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
+			t.Errorf("bootstrap has %v: not static", p.Type)
+		}
+	}
+	if s := ef.Section(".symtab"); s != nil {
+		t.Error("bootstrap has a symbol table: -s was not applied")
+	}
+}
+
+func TestBuildBinariesRejectsClashingNames(t *testing.T) {
+	t.Parallel()
+	_, err := BuildBinaries(context.Background(), BinaryOptions{}, t.TempDir(), "./a/api", "./b/api")
+	if err == nil {
+		t.Error("two packages named api were accepted")
+	}
+}

@@ -1,0 +1,19 @@
+// Package artifact builds the deployable artifacts of the functions module, the files that
+// docs/function-contract.md promises under functions/dist:
+//
+//   - a Lambda zip per function (api.zip, worker.zip, migrate.zip) holding one file, bootstrap:
+//     a static linux/arm64 binary, mode 0755, modified 1980-01-01T00:00:00Z, no extra fields and
+//     no data descriptor;
+//   - an image per long-running function (oci/api.tar, oci/worker.tar) on an empty (scratch) base
+//     with one layer: the binary at /var/task/bootstrap and CA roots at
+//     /etc/ssl/certs/ca-certificates.crt, written in the tarball format that `docker load` and
+//     `crane push` read, so the digest recorded in oci/DIGESTS is the one a registry will report;
+//   - SHA256SUMS (every file above, `sha256sum -c` format) and oci/DIGESTS (image manifest digests).
+//
+// Every build of the same sources with the same Go toolchain gives byte-identical files: binaries
+// are built with -trimpath, -buildvcs=false, an empty build ID and CGO_ENABLED=0, and every
+// timestamp, owner and ordering in the archives is fixed. A rebuild therefore never changes a
+// deployed code hash or image digest. The CA roots come from the pinned module
+// golang.org/x/crypto/x509roots/fallback, not from the building machine, so two machines produce
+// the same image; [Config.CABundle] can name a PEM file instead.
+package artifact
