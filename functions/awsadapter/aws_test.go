@@ -10,8 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -22,12 +20,9 @@ import (
 
 func awsConfig(t *testing.T, endpoint string) aws.Config {
 	t.Helper()
-	cfg, err := config.LoadDefaultConfig(context.Background(),
-		config.WithRegion(testenv.Region),
-		config.WithCredentialsProvider(testCreds),
-		config.WithBaseEndpoint(endpoint))
-	if err != nil {
-		t.Fatal(err)
+	cfg := aws.Config{Region: testenv.Region, Credentials: testCreds}
+	if endpoint != "" {
+		cfg.BaseEndpoint = aws.String(endpoint)
 	}
 	return cfg
 }
@@ -37,7 +32,7 @@ func awsConfig(t *testing.T, endpoint string) aws.Config {
 func TestS3Blobs(t *testing.T) {
 	t.Parallel()
 	s := testenv.StartS3(t, "images-bucket")
-	blobs := awsadapter.NewS3Blobs(awsadapter.NewS3Client(awsConfig(t, s.Endpoint)), "images-bucket")
+	blobs := awsadapter.NewS3Blobs(awsadapter.NewS3Client(awsConfig(t, s.Endpoint), ""), "images-bucket")
 	ctx := context.Background()
 	png := []byte("\x89PNG\r\n\x1a\nbytes")
 	if err := blobs.Put(ctx, "originals/x", png, images.TypePNG); err != nil {
@@ -60,22 +55,18 @@ func TestS3Blobs(t *testing.T) {
 	}
 }
 
-// TestS3ClientHonoursEndpointEnv checks that AWS_ENDPOINT_URL_S3 alone, read by the
-// SDK's default configuration, points the client at the local server in path style.
-// (Not parallel: it sets environment variables.)
+// TestS3ClientHonoursEndpointEnv checks that AWS_ENDPOINT_URL_S3 alone, read the way the
+// functions read their environment, points the client at the local server in path style.
 func TestS3ClientHonoursEndpointEnv(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartS3(t, "env-bucket")
-	t.Setenv("AWS_ENDPOINT_URL_S3", s.Endpoint)
-	t.Setenv("AWS_REGION", testenv.Region)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	env := map[string]string{
+		"AWS_ENDPOINT_URL_S3": s.Endpoint, "AWS_REGION": testenv.Region,
+		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
 	}
-	client := awsadapter.NewS3Client(cfg)
+	getenv := func(k string) string { return env[k] }
+	cfg := awsadapter.AWSConfig(getenv)
+	client := awsadapter.NewS3Client(cfg, awsadapter.EndpointsFromEnv(getenv).S3)
 	if o := client.Options(); !o.UsePathStyle || aws.ToString(o.BaseEndpoint) != s.Endpoint {
 		t.Errorf("client options: path style %v, endpoint %q; want true, %q", o.UsePathStyle, aws.ToString(o.BaseEndpoint), s.Endpoint)
 	}
@@ -87,12 +78,33 @@ func TestS3ClientHonoursEndpointEnv(t *testing.T) {
 	}
 }
 
+// TestAWSConfig checks the environment Lambda provides is enough, and that a missing piece is
+// named when the credentials are first used.
+func TestAWSConfig(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "tok"}
+	cfg := awsadapter.AWSConfig(func(k string) string { return env[k] })
+	creds, err := cfg.Credentials.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{cfg.Region, creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken}
+	if diff := cmp.Diff([]string{"eu-west-1", "AKIA", "s", "tok"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	_, err = awsadapter.AWSConfig(func(string) string { return "" }).Credentials.Retrieve(context.Background())
+	want := "cannot sign AWS requests: AWS_ACCESS_KEY_ID, AWS_REGION, AWS_SECRET_ACCESS_KEY not set (Lambda sets them for the execution role)"
+	if err == nil || err.Error() != want {
+		t.Errorf("error: want %q, got %v", want, err)
+	}
+}
+
 // TestSQSPublisher publishes a job to goaws and reads back the contract's body.
 func TestSQSPublisher(t *testing.T) {
 	t.Parallel()
 	q := testenv.StartSQS(t)
 	queue := q.CreateQueue(t, testenv.QueueOptions{})
-	pub := awsadapter.NewSQSPublisher(sqs.NewFromConfig(awsConfig(t, q.Endpoint)), queue.URL)
+	pub := awsadapter.NewSQSPublisher(&awsadapter.SQS{Config: awsConfig(t, ""), Endpoint: q.Endpoint}, queue.URL)
 	id := images.NewID()
 	if err := pub.Publish(context.Background(), images.Job{ID: id, Key: images.OriginalKey(id)}); err != nil {
 		t.Fatal(err)
@@ -100,7 +112,7 @@ func TestSQSPublisher(t *testing.T) {
 	if diff := cmp.Diff([]string{`{"id":"` + id + `","key":"originals/` + id + `"}`}, q.Bodies(t, queue)); diff != "" {
 		t.Errorf("queue contents: -want +got:\n%s", diff)
 	}
-	bad := awsadapter.NewSQSPublisher(sqs.NewFromConfig(awsConfig(t, q.Endpoint)), queue.URL+"-missing")
+	bad := awsadapter.NewSQSPublisher(&awsadapter.SQS{Config: awsConfig(t, ""), Endpoint: q.Endpoint}, queue.URL+"-missing")
 	if err := bad.Publish(context.Background(), images.Job{ID: id, Key: images.OriginalKey(id)}); err == nil {
 		t.Error("publish to a missing queue: want an error")
 	}

@@ -14,16 +14,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/rds/auth"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nimbus-iac/nimbus/functions/postgres"
 )
 
-// SecretGetter is the part of the Secrets Manager client that DBConfigFunc uses.
+// SecretGetter reads a secret's string; *SecretsManager is the production one.
 type SecretGetter interface {
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+	GetSecretString(ctx context.Context, id string) (string, error)
 }
 
 // secretTTL is how long a database secret is reused before it is read again (so that
@@ -110,14 +109,11 @@ func readSecret(ctx context.Context, secrets SecretGetter, arn string) (string, 
 	if secrets == nil {
 		return "", errors.New("no Secrets Manager client")
 	}
-	out, err := secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	s, err := secrets.GetSecretString(ctx, arn)
 	if err != nil {
 		return "", fmt.Errorf("cannot read secret %s: %w", arn, err)
 	}
-	if out.SecretString == nil || *out.SecretString == "" {
-		return "", fmt.Errorf("secret %s has no SecretString", arn)
-	}
-	return *out.SecretString, nil
+	return s, nil
 }
 
 type secretCache struct {

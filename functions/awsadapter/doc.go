@@ -16,9 +16,13 @@
 // read from the environment. The pool is the serverless one of package postgres: opened
 // on first use, at most 2 connections, no session state.
 //
-// S3 and SQS clients come from the SDK's default configuration, so they honour
-// AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SQS; when an S3 endpoint is overridden the
-// client uses path-style addressing, as local S3-compatible servers need.
+// The SDK configuration comes from the variables Lambda sets ([AWSConfig]: region and the
+// execution role's session credentials), not the SDK's config package, whose credential
+// providers cost cold-start time and are never used on Lambda. S3 is the SDK's client; the two
+// other calls the functions make (SQS SendMessage, Secrets Manager GetSecretValue) go through a
+// small SigV4-signed JSON client for the same reason (see jsonService and docs/benchmarks.md).
+// AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_SECRETS_MANAGER point them at
+// local servers; an overridden S3 endpoint switches to path-style addressing.
 //
 // Lambda entry points:
 //

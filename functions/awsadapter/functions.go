@@ -2,14 +2,11 @@ package awsadapter
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/nimbus-iac/nimbus/functions/images"
 	"github.com/nimbus-iac/nimbus/functions/postgres"
@@ -22,20 +19,24 @@ func Logger() *slog.Logger {
 
 // Deps are what the functions are built from; NewDeps makes the production ones.
 type Deps struct {
-	AWS     aws.Config
-	Secrets SecretGetter
-	Logger  *slog.Logger
+	AWS       aws.Config
+	Endpoints Endpoints
+	Secrets   SecretGetter
+	Logger    *slog.Logger
 }
 
-// NewDeps loads the SDK's default configuration (environment, shared files; no network
-// call) and makes a Secrets Manager client.
-func NewDeps(ctx context.Context) (Deps, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return Deps{}, fmt.Errorf("cannot load AWS configuration: %w", err)
-	}
-	return Deps{AWS: cfg, Secrets: secretsmanager.NewFromConfig(cfg), Logger: Logger()}, nil
+// NewDeps builds the SDK configuration from getenv (no network call, see AWSConfig) and the
+// Secrets Manager reader.
+func NewDeps(_ context.Context, getenv func(string) string) (Deps, error) {
+	cfg := AWSConfig(getenv)
+	d := Deps{AWS: cfg, Endpoints: EndpointsFromEnv(getenv), Logger: Logger()}
+	d.Secrets = &SecretsManager{Config: cfg, Endpoint: d.Endpoints.SecretsManager}
+	return d, nil
 }
+
+func (d Deps) s3Client() *s3.Client { return NewS3Client(d.AWS, d.Endpoints.S3) }
+
+func (d Deps) sqsClient() *SQS { return &SQS{Config: d.AWS, Endpoint: d.Endpoints.SQS} }
 
 func (d Deps) pool(db DBEnv) *postgres.Pool {
 	return postgres.NewPool(DBConfigFunc(db, d.AWS.Region, d.AWS.Credentials, d.Secrets))
@@ -47,7 +48,7 @@ func NewAPIFunction(ctx context.Context, getenv func(string) string) (APIHandler
 	if err != nil {
 		return nil, err
 	}
-	deps, err := NewDeps(ctx)
+	deps, err := NewDeps(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +58,8 @@ func NewAPIFunction(ctx context.Context, getenv func(string) string) (APIHandler
 // APIFunction returns the API function's Lambda handler for env and deps.
 func APIFunction(env Env, deps Deps) (APIHandler, error) {
 	h, err := images.NewAPI(images.APIConfig{
-		Blobs:          NewS3Blobs(NewS3Client(deps.AWS), env.Bucket),
-		Jobs:           NewSQSPublisher(sqs.NewFromConfig(deps.AWS), env.QueueURL),
+		Blobs:          NewS3Blobs(deps.s3Client(), env.Bucket),
+		Jobs:           NewSQSPublisher(deps.sqsClient(), env.QueueURL),
 		Meta:           postgres.NewStore(deps.pool(env.DB)),
 		MaxUploadBytes: env.MaxUploadBytes,
 		Logger:         deps.Logger,
@@ -75,7 +76,7 @@ func NewWorkerFunction(ctx context.Context, getenv func(string) string) (WorkerH
 	if err != nil {
 		return nil, err
 	}
-	deps, err := NewDeps(ctx)
+	deps, err := NewDeps(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func NewWorkerFunction(ctx context.Context, getenv func(string) string) (WorkerH
 // WorkerFunction returns the worker function's Lambda handler for env and deps.
 func WorkerFunction(env Env, deps Deps) (WorkerHandler, error) {
 	w, err := images.NewWorker(images.WorkerConfig{
-		Blobs:  NewS3Blobs(NewS3Client(deps.AWS), env.Bucket),
+		Blobs:  NewS3Blobs(deps.s3Client(), env.Bucket),
 		Meta:   postgres.NewStore(deps.pool(env.DB)),
 		Logger: deps.Logger,
 	})
@@ -111,7 +112,7 @@ func NewMigrateFunction(ctx context.Context, getenv func(string) string) (Migrat
 	if err != nil {
 		return nil, err
 	}
-	deps, err := NewDeps(ctx)
+	deps, err := NewDeps(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -21,11 +21,14 @@ var _ images.BlobStore = (*S3Blobs)(nil)
 // DefaultMaxGetBytes bounds what S3Blobs.Get reads into memory.
 const DefaultMaxGetBytes = 64 << 20
 
-// NewS3Client returns an S3 client for cfg. When the endpoint is overridden
-// (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or cfg.BaseEndpoint) it uses path-style
-// addressing, which local S3-compatible servers need.
-func NewS3Client(cfg aws.Config) *s3.Client {
+// NewS3Client returns an S3 client for cfg, at endpointURL when it is not empty. When the
+// endpoint is overridden (endpointURL, or cfg.BaseEndpoint from AWS_ENDPOINT_URL) it uses
+// path-style addressing, which local S3-compatible servers need.
+func NewS3Client(cfg aws.Config, endpointURL string) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if e := endpoint(endpointURL); e != nil {
+			o.BaseEndpoint = e
+		}
 		if o.BaseEndpoint != nil {
 			o.UsePathStyle = true
 		}
