@@ -25,7 +25,8 @@ type Config struct {
 	// CABundle is a PEM file copied into images; empty means ModuleRootsPEM, which is the same on
 	// every machine.
 	CABundle string
-	// TagPrefix names the image in its tarball: TagPrefix+Name+":latest"; default "nimbus/".
+	// TagPrefix names the image in its layout (org.opencontainers.image.ref.name):
+	// TagPrefix+Name+":latest"; default "nimbus/".
 	TagPrefix string
 }
 

@@ -6,8 +6,9 @@
 //     no data descriptor;
 //   - an image per long-running function (oci/api.tar, oci/worker.tar) on an empty (scratch) base
 //     with one layer: the binary at /var/task/bootstrap and CA roots at
-//     /etc/ssl/certs/ca-certificates.crt, written in the tarball format that `docker load` and
-//     `crane push` read, so the digest recorded in oci/DIGESTS is the one a registry will report;
+//     /etc/ssl/certs/ca-certificates.crt, with OCI media types, written as an OCI image layout in
+//     a tar archive (oci-archive), so the digest recorded in oci/DIGESTS is the one a registry
+//     will report;
 //   - SHA256SUMS (every file above, `sha256sum -c` format) and oci/DIGESTS (image manifest digests).
 //
 // Every build of the same sources with the same Go toolchain gives byte-identical files: binaries

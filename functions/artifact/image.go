@@ -8,14 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
 
@@ -116,10 +119,9 @@ func LayerTar(binary, caPEM []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Image returns a single-layer image on an empty base running binary (built for linux/arch) as
-// its entrypoint, with caPEM at ImageCAPath. Media types are Docker schema 2 (what empty.Image
-// starts with): the docker tarball format stores no manifest, and a reader of it (crane push,
-// docker load) rebuilds one with those types, so only they keep the recorded digest true.
+// Image returns a single-layer OCI image on an empty base running binary (built for linux/arch) as
+// its entrypoint, with caPEM at ImageCAPath. Media types are OCI's (manifest, config, layer), and
+// WriteImage stores the manifest as built, so the recorded digest is the one a registry serves.
 func Image(binary, caPEM []byte, arch string) (v1.Image, error) {
 	if err := ValidatePEM(caPEM); err != nil {
 		return nil, err
@@ -130,7 +132,7 @@ func Image(binary, caPEM []byte, arch string) (v1.Image, error) {
 	}
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(layerBytes)), nil
-	}, tarball.WithCompressedCaching)
+	}, tarball.WithCompressedCaching, tarball.WithMediaType(types.OCILayer))
 	if err != nil {
 		return nil, fmt.Errorf("cannot create layer: %w", err)
 	}
@@ -150,7 +152,8 @@ func Image(binary, caPEM []byte, arch string) (v1.Image, error) {
 		},
 		RootFS: v1.RootFS{Type: "layers"},
 	}
-	img, err := mutate.ConfigFile(empty.Image, cfg)
+	base := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+	img, err := mutate.ConfigFile(base, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot set image config: %w", err)
 	}
@@ -164,25 +167,85 @@ func Image(binary, caPEM []byte, arch string) (v1.Image, error) {
 	return img, nil
 }
 
-// WriteImage writes img as a docker tarball (what `docker load` and `crane push` read) tagged tag,
-// and returns its manifest digest.
-func WriteImage(path, tag string, img v1.Image) (v1.Hash, error) {
-	ref, err := name.NewTag(tag)
-	if err != nil {
-		return v1.Hash{}, fmt.Errorf("cannot use image tag %q: %w", tag, err)
-	}
+// WriteImage writes img as an OCI image layout in a tar archive (an "oci-archive": skopeo copy
+// oci-archive:PATH, podman load, or untar and crane push the layout), its manifest annotated with
+// ref as org.opencontainers.image.ref.name, and returns the manifest digest. The archive's entries
+// are sorted, owned by root and timed Epoch, so the same image always gives the same bytes.
+func WriteImage(path, ref string, img v1.Image) (v1.Hash, error) {
 	d, err := img.Digest()
 	if err != nil {
-		return v1.Hash{}, fmt.Errorf("cannot compute digest of %s: %w", tag, err)
+		return v1.Hash{}, fmt.Errorf("cannot compute digest of %s: %w", ref, err)
 	}
-	var buf bytes.Buffer
-	if err := tarball.Write(ref, img, &buf); err != nil {
-		return v1.Hash{}, fmt.Errorf("cannot write image %s: %w", tag, err)
+	dir, err := os.MkdirTemp("", "nimbus-oci-")
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("cannot write image %s: %w", ref, err)
 	}
-	if err := writeFileAtomic(path, buf.Bytes(), 0o644); err != nil {
+	defer os.RemoveAll(dir)
+	lp, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("cannot write image layout of %s: %w", ref, err)
+	}
+	if err := lp.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": ref})); err != nil {
+		return v1.Hash{}, fmt.Errorf("cannot write image %s: %w", ref, err)
+	}
+	archive, err := tarDir(dir)
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("cannot archive image %s: %w", ref, err)
+	}
+	if err := writeFileAtomic(path, archive, 0o644); err != nil {
 		return v1.Hash{}, err
 	}
 	return d, nil
+}
+
+// tarDir archives the regular files and folders under dir, in sorted order, with fixed owners,
+// modes and times.
+func tarDir(dir string) ([]byte, error) {
+	var paths []string
+	if err := filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != dir {
+			paths = append(paths, p)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, p := range paths {
+		rel, _ := filepath.Rel(dir, p)
+		info, err := os.Lstat(p)
+		if err != nil {
+			return nil, err
+		}
+		h := &tar.Header{Name: filepath.ToSlash(rel), ModTime: Epoch, Format: tar.FormatUSTAR}
+		var data []byte
+		switch {
+		case info.IsDir():
+			h.Typeflag, h.Mode, h.Name = tar.TypeDir, 0o755, h.Name+"/"
+		case info.Mode().IsRegular():
+			if data, err = os.ReadFile(p); err != nil {
+				return nil, err
+			}
+			h.Typeflag, h.Mode, h.Size = tar.TypeReg, 0o644, int64(len(data))
+		default:
+			return nil, fmt.Errorf("unexpected file %s in the image layout", rel)
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(data); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // writeFileAtomic writes data to path through a temporary file in the same directory, so a reader

@@ -13,7 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 func TestModuleRootsPEM(t *testing.T) {
@@ -120,10 +121,10 @@ func TestImage(t *testing.T) {
 		t.Errorf("WriteImage returned %s, want %s", w1, d1)
 	}
 
-	// What a registry will see: the image as crane push / docker load read it back.
-	back, err := tarball.ImageFromPath(p1, nil)
-	if err != nil {
-		t.Fatalf("cannot read the tarball back: %v", err)
+	// What a registry will see: the image read back from the archived OCI layout.
+	back := readLayout(t, p1)
+	if mt, _ := back.MediaType(); mt != types.OCIManifestSchema1 {
+		t.Errorf("manifest media type %s, want %s", mt, types.OCIManifestSchema1)
 	}
 	db, err := back.Digest()
 	if err != nil {
@@ -220,4 +221,52 @@ func layerFiles(t *testing.T, l v1.Layer) map[string]tarFile {
 		}
 		out[h.Name] = tarFile{hdr: h, data: data}
 	}
+}
+
+// readLayout untars an oci-archive and returns its only image, checking the ref annotation.
+func readLayout(t *testing.T, archive string) v1.Image {
+	t.Helper()
+	dir := t.TempDir()
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, h.Name)
+		if h.Typeflag == tar.TypeDir {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		b, _ := io.ReadAll(tr)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idx, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		t.Fatalf("not an OCI image layout: %v", err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Manifests) != 1 || m.Manifests[0].Annotations["org.opencontainers.image.ref.name"] != "nimbus/api:latest" {
+		t.Fatalf("want one image named nimbus/api:latest, got %+v", m.Manifests)
+	}
+	img, err := idx.Image(m.Manifests[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
