@@ -4,7 +4,7 @@ SHELL := /bin/bash
 STACK ?= prod
 FORMAT ?= text
 
-.PHONY: run plan artifacts test test-deps lint vet unit functions-test golden bench-build bench-plan
+.PHONY: run plan artifacts test test-deps lint unit functions-test bench-test golden bench-build
 
 run: plan
 
@@ -17,7 +17,7 @@ artifacts:
 	cd functions && go run ./cmd/build -out dist
 
 ## test: everything CI runs.
-test: test-deps lint artifacts unit functions-test
+test: test-deps lint artifacts unit functions-test bench-test
 
 ## test-deps: the local servers the function tests run against (PostgreSQL 15, PgBouncer).
 test-deps:
@@ -28,6 +28,7 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 	cd functions && go vet ./...
+	cd bench && go vet ./...
 
 ## unit: the root module: components under the fake cloud, stack config, plans, guardrails.
 unit:
@@ -37,8 +38,12 @@ unit:
 functions-test:
 	cd functions && go test ./...
 
+## bench-test: the benchmarks' own tests (their fixed image set is deterministic).
+bench-test:
+	cd bench && go test ./...
+
 ## golden: regenerate golden plans and generated docs; review the diff.
-golden: artifacts
+golden:
 	PULUMI_ACCEPT=1 go test ./stacks/... ./internal/plan/...
 
 bench-build:
