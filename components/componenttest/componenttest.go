@@ -214,3 +214,18 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// AssertRejected runs body, which must fail with an error containing every one of want, having
+// registered no resource: Args are checked before anything is created.
+func AssertRejected(t *testing.T, body pulumi.RunFunc, want ...string) {
+	t.Helper()
+	r := Run(t, body)
+	for _, w := range want {
+		if r.Err == nil || !strings.Contains(r.Err.Error(), w) {
+			t.Errorf("want error %q, got %v", w, r.Err)
+		}
+	}
+	if len(r.Resources) > 0 {
+		t.Errorf("%d resources registered despite invalid args", len(r.Resources))
+	}
+}

@@ -4,7 +4,6 @@ package databasetest
 
 import (
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -115,18 +114,10 @@ func Run(t *testing.T, newDatabase database.Constructor, cloud Cloud) {
 		}
 		for name, tc := range cases {
 			t.Run(name, func(t *testing.T) {
-				r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+				componenttest.AssertRejected(t, func(ctx *pulumi.Context) error {
 					_, err := newDatabase(ctx, "db", &tc.args)
 					return err
-				})
-				for _, w := range tc.want {
-					if r.Err == nil || !strings.Contains(r.Err.Error(), w) {
-						t.Errorf("want error %q, got %v", w, r.Err)
-					}
-				}
-				if len(r.Resources) > 0 {
-					t.Errorf("%d resources registered despite invalid args", len(r.Resources))
-				}
+				}, tc.want...)
 			})
 		}
 	})

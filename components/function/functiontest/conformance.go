@@ -3,7 +3,6 @@
 package functiontest
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -119,18 +118,10 @@ func Run(t *testing.T, newFunction function.Constructor, cloud Cloud) {
 		}
 		for name, tc := range cases {
 			t.Run(name, func(t *testing.T) {
-				r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+				componenttest.AssertRejected(t, func(ctx *pulumi.Context) error {
 					_, err := newFunction(ctx, "fn", &tc.args)
 					return err
-				})
-				for _, w := range tc.want {
-					if r.Err == nil || !strings.Contains(r.Err.Error(), w) {
-						t.Errorf("want error %q, got %v", w, r.Err)
-					}
-				}
-				if len(r.Resources) > 0 {
-					t.Errorf("%d resources registered despite invalid args", len(r.Resources))
-				}
+				}, tc.want...)
 			})
 		}
 	})

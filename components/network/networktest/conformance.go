@@ -3,7 +3,6 @@
 package networktest
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -73,16 +72,10 @@ func Run(t *testing.T, newNetwork network.Constructor, cloud Cloud) {
 		}
 		for name, tc := range cases {
 			t.Run(name, func(t *testing.T) {
-				r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+				componenttest.AssertRejected(t, func(ctx *pulumi.Context) error {
 					_, err := newNetwork(ctx, "net", &tc.args)
 					return err
-				})
-				if r.Err == nil || !strings.Contains(r.Err.Error(), tc.want) {
-					t.Errorf("want error %q, got %v", tc.want, r.Err)
-				}
-				if len(r.Resources) > 0 {
-					t.Errorf("%d resources registered despite invalid args", len(r.Resources))
-				}
+				}, tc.want)
 			})
 		}
 	})

@@ -81,16 +81,10 @@ func Run(t *testing.T, newQueue queue.Constructor, cloud Cloud) {
 		}
 		for name, tc := range cases {
 			t.Run(name, func(t *testing.T) {
-				r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+				componenttest.AssertRejected(t, func(ctx *pulumi.Context) error {
 					_, err := newQueue(ctx, "jobs", &tc.args)
 					return err
-				})
-				if r.Err == nil || !strings.Contains(r.Err.Error(), tc.want) {
-					t.Errorf("want error %q, got %v", tc.want, r.Err)
-				}
-				if len(r.Resources) > 0 {
-					t.Errorf("%d resources registered despite invalid args", len(r.Resources))
-				}
+				}, tc.want)
 			})
 		}
 	})
