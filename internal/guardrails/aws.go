@@ -42,6 +42,7 @@ const (
 	typePermission   = "aws:lambda/permission:Permission"
 	typeMapping      = "aws:lambda/eventSourceMapping:EventSourceMapping"
 	typeIntegration  = "aws:apigatewayv2/integration:Integration"
+	typeInvocation   = "aws:lambda/invocation:Invocation"
 	typeLogGroup     = "aws:cloudwatch/logGroup:LogGroup"
 )
 
@@ -433,6 +434,15 @@ func awsTriggerTargetsAlias(p *Plan) []Finding {
 			t.qualifier, prop = q, "qualifier"
 		}
 		check(perm, prop, t)
+	}
+	for _, inv := range ofType(p, typeInvocation) {
+		// A deploy-time invocation (migrations) must run the code the alias is about to serve.
+		t := parseLambdaRef(getStr(inv, "functionName"))
+		prop := "functionName"
+		if q := getStr(inv, "qualifier"); q != "" {
+			t.qualifier, prop = q, "qualifier"
+		}
+		check(inv, prop, t)
 	}
 	for _, in := range ofType(p, typeIntegration) {
 		uri := getStr(in, "integrationUri")

@@ -236,7 +236,7 @@ func TestRules(t *testing.T) {
 			resources: []res{function, alias, warm, integration},
 		},
 		"TriggersNotOnAlias": {
-			reason: "an unqualified mapping, a version-qualified permission and a $LATEST integration fire",
+			reason: "an unqualified mapping, a version-qualified permission, a $LATEST integration and a $LATEST deploy invocation fire",
 			rule:   "trigger-targets-alias",
 			resources: []res{
 				function, alias,
@@ -246,8 +246,9 @@ func TestRules(t *testing.T) {
 					"function": "api", "qualifier": "1", "action": "lambda:InvokeFunction", "principal": "apigateway.amazonaws.com"}},
 				{"aws:apigatewayv2/integration:Integration", "api", map[string]any{"apiId": "abc",
 					"integrationUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + fnArn + "/invocations"}},
+				{"aws:lambda/invocation:Invocation", "migrate", map[string]any{"functionName": "api", "input": "{}"}},
 			},
-			want: []string{"api integrationUri", "jobs functionName", "http qualifier"},
+			want: []string{"api integrationUri", "jobs functionName", "migrate qualifier", "http qualifier"},
 		},
 		"TriggersOnAlias": {
 			rule: "trigger-targets-alias",
@@ -257,6 +258,7 @@ func TestRules(t *testing.T) {
 					"functionName": aliasArn, "eventSourceArn": "arn:aws:sqs:us-east-1:123456789012:jobs"}},
 				{"aws:lambda/permission:Permission", "http", map[string]any{
 					"function": "api", "qualifier": "live", "action": "lambda:InvokeFunction", "principal": "apigateway.amazonaws.com"}},
+				{"aws:lambda/invocation:Invocation", "migrate", map[string]any{"functionName": "api", "qualifier": "live", "input": "{}"}},
 			},
 		},
 		"LogRetentionMissing": {
