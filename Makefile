@@ -4,7 +4,7 @@ SHELL := /bin/bash
 STACK ?= prod
 FORMAT ?= text
 
-.PHONY: run plan artifacts test test-deps lint unit functions-test bench-test golden bench-build
+.PHONY: run plan artifacts test test-deps lint unit functions-test bench-test mermaid-check golden bench-build
 
 run: plan
 
@@ -17,7 +17,7 @@ artifacts:
 	cd functions && go run ./cmd/build -out dist
 
 ## test: everything CI runs.
-test: test-deps lint artifacts unit functions-test bench-test
+test: test-deps lint artifacts unit functions-test bench-test mermaid-check
 
 ## test-deps: the local servers the function tests run against (PostgreSQL 15, PgBouncer).
 test-deps:
@@ -42,6 +42,13 @@ functions-test:
 ## bench-test: the benchmarks' own tests (their fixed image set is deterministic).
 bench-test:
 	cd bench && go test ./...
+
+## mermaid-check: every stack's architecture diagram parses with Mermaid's own parser.
+mermaid-check:
+	cd tools/mermaid && npm ci --silent --no-audit --no-fund
+	@set -e; dir=$$(mktemp -d); for f in Pulumi.*.yaml; do s=$${f#Pulumi.}; s=$${s%.yaml}; \
+	  go run ./cmd/nimbus plan --stack $$s --format mermaid --config nimbus:artifactsDir=testdata/plans/artifacts > $$dir/$$s.mmd; done; \
+	  node tools/mermaid/check.mjs $$dir/*.mmd; rm -rf $$dir
 
 ## golden: regenerate golden plans and generated docs; review the diff.
 golden:
