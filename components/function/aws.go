@@ -72,7 +72,9 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 	statements := []link.Statement{{
 		Sid:       "WriteOwnLogs",
 		Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-		Resources: pulumi.StringArray{pulumi.Sprintf("%s:log-stream:*", logs.Arn)},
+		// The group's ARN with ":*", as Lambda's own default role writes it: CreateLogStream is
+		// authorised on the group in that form, PutLogEvents on its streams, which it also covers.
+		Resources: pulumi.StringArray{pulumi.Sprintf("%s:*", logs.Arn)},
 	}}
 	if a.Network != nil {
 		statements = append(statements, link.Statement{

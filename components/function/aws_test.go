@@ -58,8 +58,8 @@ func TestAWSFunctionConformance(t *testing.T) {
 
 			policy := componenttest.ParsePolicy(t, r.One(t, "aws:iam/rolePolicy:RolePolicy").Inputs, "policy")
 			wantGrants := []string{
-				"Allow logs:CreateLogStream on " + componenttest.Str(logs.Outputs, "arn") + ":log-stream:*",
-				"Allow logs:PutLogEvents on " + componenttest.Str(logs.Outputs, "arn") + ":log-stream:*",
+				"Allow logs:CreateLogStream on " + componenttest.Str(logs.Outputs, "arn") + ":*",
+				"Allow logs:PutLogEvents on " + componenttest.Str(logs.Outputs, "arn") + ":*",
 				"Allow sqs:DeleteMessage on " + queueARN,
 				"Allow sqs:ReceiveMessage on " + queueARN,
 			}
