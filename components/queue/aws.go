@@ -87,8 +87,9 @@ func (g awsGrants) publish() link.AWSGrant {
 func (g awsGrants) subscribe(a SubscribeArgs) link.AWSGrant {
 	return link.AWSGrant{
 		Statements: []link.Statement{{
-			// What a Lambda event source mapping needs of its consumer's role, and no more.
-			Actions:   []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"},
+			// What a Lambda event source mapping needs of its consumer's role, and no more: the
+			// worker itself never calls SQS (failures go back through partial batch responses).
+			Actions:   []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
 			Resources: pulumi.StringArray{g.arn},
 		}},
 		EventSource: &link.EventSource{
