@@ -17,7 +17,7 @@ artifacts:
 	cd functions && go run ./cmd/build -out dist
 
 ## test: everything CI runs.
-test: test-deps lint artifacts unit functions-test bench-test mermaid-check
+test: test-deps lint artifacts mermaid-check bench-test unit functions-test
 
 ## test-deps: the local servers the function tests run against (PostgreSQL 15, PgBouncer).
 test-deps:
