@@ -9,10 +9,25 @@ import (
 // ProjectConfigBlock renders the schema as the `config:` block of Pulumi.yaml: every key with its
 // type, default and description, as far as Pulumi's project config can say them (ranges and
 // allowed values are in the descriptions; Load enforces them).
+//
+// Keys without a default are left out and listed in a comment: Pulumi makes every key declared
+// without a default required in every stack, and these are optional (an existing VPC, an external
+// pooler's URL).
 func ProjectConfigBlock() string {
 	var b strings.Builder
+	var optional []string
+	for _, k := range schema {
+		if k.Default == "" {
+			optional = append(optional, k.Name)
+		}
+	}
+	b.WriteString("# Optional keys without a default, not declared here because Pulumi would require them in\n")
+	fmt.Fprintf(&b, "# every stack (see the README's configuration reference): %s.\n", strings.Join(optional, ", "))
 	b.WriteString("config:\n")
 	for _, k := range schema {
+		if k.Default == "" {
+			continue
+		}
 		fmt.Fprintf(&b, "  %s:\n", k.Name)
 		fmt.Fprintf(&b, "    type: %s\n", k.Type)
 		if k.Type == "array" {
