@@ -89,6 +89,7 @@ func LoadConfig(dir, stack string) (*StackConfig, error) {
 	cfg := &StackConfig{Project: project.Name, Stack: stack, Values: map[string]string{}}
 	secret := map[string]bool{}
 	var problems []error
+	required := map[string]string{} // declared without a default: full key -> key as declared
 
 	for key, node := range project.Config {
 		full := fullKey(project.Name, key)
@@ -99,7 +100,8 @@ func LoadConfig(dir, stack string) (*StackConfig, error) {
 				v, ok = decl["value"]
 			}
 			if !ok {
-				continue // declared without a default: unset unless the stack sets it
+				required[full] = key // Pulumi requires the stack to set it
+				continue
 			}
 			s, isSecret, err := configString(v)
 			if err != nil {
@@ -144,6 +146,11 @@ func LoadConfig(dir, stack string) (*StackConfig, error) {
 			continue
 		}
 		cfg.Values[full], secret[full] = s, isSecret
+	}
+	for full, key := range required {
+		if _, ok := cfg.Values[full]; !ok {
+			problems = append(problems, fmt.Errorf("stack %s is missing configuration value %s: Pulumi.yaml declares %s without a default, so every stack must set it", stack, full, key))
+		}
 	}
 	if len(problems) > 0 {
 		sort.Slice(problems, func(i, j int) bool { return problems[i].Error() < problems[j].Error() })

@@ -33,13 +33,8 @@ config:
   size:
     type: integer
     default: 2
-  undeclared:
-    type: string
   aws:region:
     value: us-west-2
-  demo:token:
-    type: string
-    secret: true
   plain: hello
 `
 
@@ -115,6 +110,13 @@ func TestLoadConfigErrors(t *testing.T) {
 		"NoProjectName": {
 			reason: "Pulumi.yaml needs a name",
 			files:  map[string]string{"Pulumi.yaml": "runtime: go\n", "Pulumi.s.yaml": "config: {}\n"},
+		},
+		"RequiredMissing": {
+			reason: "like Pulumi, a key declared without a default must be set by the stack",
+			files: map[string]string{
+				"Pulumi.yaml":   "name: demo\nconfig:\n  token:\n    type: string\n    secret: true\n",
+				"Pulumi.s.yaml": "config:\n  demo:other: x\n",
+			},
 		},
 	}
 	for name, tc := range cases {
