@@ -70,8 +70,8 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 	}
 
 	statements := []link.Statement{{
-		Sid:       "WriteOwnLogs",
-		Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Sid:     "WriteOwnLogs",
+		Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 		// The group's ARN with ":*", as Lambda's own default role writes it: CreateLogStream is
 		// authorised on the group in that form, PutLogEvents on its streams, which it also covers.
 		Resources: pulumi.StringArray{pulumi.Sprintf("%s:*", logs.Arn)},
