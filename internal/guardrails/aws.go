@@ -319,49 +319,32 @@ func awsIAMNoWildcards(p *Plan) []Finding {
 	return out
 }
 
-func awsDatabasePrivateEncrypted(p *Plan) []Finding {
+// requireBool finds the resources of the given types whose boolean property is not want (unset
+// counts as false, AWS's default for every property checked this way); fix says how to mend it.
+func requireBool(p *Plan, prop string, want bool, fix string, types ...string) []Finding {
 	var out []Finding
-	for _, db := range ofType(p, typeDBInstance) {
-		if public, _ := getBool(db, "publiclyAccessible"); public {
-			out = append(out, Finding{URN: db.URN, Property: "publiclyAccessible",
-				Message: fmt.Sprintf("%s is reachable from the internet: set publiclyAccessible to false", label(db))})
-		}
-	}
-	for _, db := range ofType(p, typeDBInstance, typeDBCluster) {
-		if enc, _ := getBool(db, "storageEncrypted"); !enc {
-			out = append(out, Finding{URN: db.URN, Property: "storageEncrypted",
-				Message: fmt.Sprintf("%s's storage is not encrypted: set storageEncrypted to true", label(db))})
+	for _, r := range ofType(p, types...) {
+		if got, _ := getBool(r, prop); got != want {
+			out = append(out, Finding{URN: r.URN, Property: prop, Message: fmt.Sprintf("%s %s: set %s to %t", label(r), fix, prop, want)})
 		}
 	}
 	return out
+}
+
+func awsDatabasePrivateEncrypted(p *Plan) []Finding {
+	return append(
+		requireBool(p, "publiclyAccessible", false, "is reachable from the internet", typeDBInstance),
+		requireBool(p, "storageEncrypted", true, "stores data unencrypted", typeDBInstance, typeDBCluster)...)
 }
 
 func awsPoolerTLS(p *Plan) []Finding {
-	var out []Finding
-	for _, px := range ofType(p, typeProxy) {
-		if tls, _ := getBool(px, "requireTls"); !tls {
-			out = append(out, Finding{URN: px.URN, Property: "requireTls",
-				Message: fmt.Sprintf("%s accepts connections without TLS: set requireTls to true", label(px))})
-		}
-	}
-	return out
+	return requireBool(p, "requireTls", true, "accepts connections without TLS", typeProxy)
 }
 
 func awsDeletionProtection(p *Plan) []Finding {
-	var out []Finding
-	for _, db := range ofType(p, typeDBInstance, typeDBCluster) {
-		if on, _ := getBool(db, "deletionProtection"); !on {
-			out = append(out, Finding{URN: db.URN, Property: "deletionProtection",
-				Message: fmt.Sprintf("%s can be deleted: set deletionProtection to true in production", label(db))})
-		}
-	}
-	for _, b := range ofType(p, typeBucket, typeBucketLegacy) {
-		if force, _ := getBool(b, "forceDestroy"); force {
-			out = append(out, Finding{URN: b.URN, Property: "forceDestroy",
-				Message: fmt.Sprintf("%s deletes its objects when destroyed: set forceDestroy to false in production", label(b))})
-		}
-	}
-	return out
+	return append(
+		requireBool(p, "deletionProtection", true, "can be deleted (production)", typeDBInstance, typeDBCluster),
+		requireBool(p, "forceDestroy", false, "deletes its objects when destroyed (production)", typeBucket, typeBucketLegacy)...)
 }
 
 func awsBackups(p *Plan) []Finding {

@@ -97,6 +97,10 @@ func Clouds() []string {
 	return out
 }
 
+// appliesTo reports whether the rule is checked on the plan: production rules only on
+// production stacks.
+func (r Rule) appliesTo(p *Plan) bool { return !r.Production || p.Production }
+
 // HasCheck reports whether a rule has a check for a cloud.
 func HasCheck(ruleID, cloud string) bool {
 	_, ok := checks[cloud][ruleID]
@@ -108,7 +112,7 @@ func HasCheck(ruleID, cloud string) bool {
 func Unchecked(p *Plan) []string {
 	var out []string
 	for _, r := range rules {
-		if r.Production && !p.Production {
+		if !r.appliesTo(p) {
 			continue
 		}
 		if !HasCheck(r.ID, p.Cloud) {
@@ -123,7 +127,7 @@ func Unchecked(p *Plan) []string {
 func Evaluate(p *Plan) []Violation {
 	var out []Violation
 	for _, r := range rules {
-		if r.Production && !p.Production {
+		if !r.appliesTo(p) {
 			continue
 		}
 		check, ok := checks[p.Cloud][r.ID]
