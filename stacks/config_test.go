@@ -1,7 +1,10 @@
 package stacks
 
 import (
+	"encoding/json"
 	"errors"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -11,12 +14,86 @@ func base() map[string]string {
 	return map[string]string{"aws:region": "eu-west-1"}
 }
 
+// with adds settings to base() in the one form the engine hands them over (see nested). Keys with
+// a leading "=" are put in as given, flat, to test that form's rejection.
 func with(kv ...string) map[string]string {
 	m := base()
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i]] = kv[i+1]
 	}
-	return m
+	out, _ := nested(m, nil)
+	return out
+}
+
+// nested turns dotted keys into the form the Pulumi CLI hands a program: nimbus:api.warmInstances
+// becomes the field warmInstances of the object nimbus:api, as Pulumi.yaml's defaults and
+// `pulumi config set --path` write it. Values that are JSON numbers, booleans or lists stay JSON;
+// the rest are strings. A secret dotted key makes its object secret, as the engine reports it.
+// Keys with a leading "=" stay flat (the "=" dropped).
+func nested(cfg map[string]string, secrets []string) (map[string]string, []string) {
+	out := map[string]string{}
+	isSecret := map[string]bool{}
+	for _, k := range secrets {
+		isSecret[k] = true
+	}
+	secretOut := map[string]bool{}
+	objects := map[string]map[string]any{}
+	for k, v := range cfg {
+		if flat, ok := strings.CutPrefix(k, "="); ok {
+			out[flat] = v
+			if isSecret[k] || isSecret[flat] {
+				secretOut[flat] = true
+			}
+			continue
+		}
+		ns, name, _ := strings.Cut(k, ":")
+		top, rest, dotted := strings.Cut(name, ".")
+		if !dotted {
+			out[k] = v
+			if isSecret[k] {
+				secretOut[k] = true
+			}
+			continue
+		}
+		full := ns + ":" + top
+		if isSecret[k] {
+			secretOut[full] = true
+		}
+		if objects[full] == nil {
+			objects[full] = map[string]any{}
+		}
+		obj := objects[full]
+		parts := strings.Split(rest, ".")
+		for _, p := range parts[:len(parts)-1] {
+			sub, _ := obj[p].(map[string]any)
+			if sub == nil {
+				sub = map[string]any{}
+				obj[p] = sub
+			}
+			obj = sub
+		}
+		var js any
+		if err := json.Unmarshal([]byte(v), &js); err == nil {
+			if _, isString := js.(string); !isString && js != nil {
+				obj[parts[len(parts)-1]] = js
+				continue
+			}
+		}
+		obj[parts[len(parts)-1]] = v
+	}
+	for full, obj := range objects {
+		b, err := json.Marshal(obj)
+		if err != nil {
+			panic(err)
+		}
+		out[full] = string(b)
+	}
+	var keys []string
+	for k := range secretOut {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return out, keys
 }
 
 func TestLoadDefaults(t *testing.T) {
@@ -50,7 +127,7 @@ func TestLoadValues(t *testing.T) {
 		want    any
 	}{
 		"dotted key": {
-			reason: "flat dotted keys are how stack files spell nested settings",
+			reason: "nested settings arrive as objects, as the CLI writes them",
 			raw:    with("nimbus:api.warmInstances", "3"),
 			check:  func(c *Config) any { return c.API.WarmInstances },
 			want:   3,
@@ -82,7 +159,7 @@ func TestLoadValues(t *testing.T) {
 		"secret": {
 			reason:  "a secret key set as a secret is accepted",
 			raw:     with("nimbus:database.pooler", "external", "nimbus:database.externalUrl", "postgres://h/db"),
-			secrets: []string{"nimbus:database.externalUrl"},
+			secrets: []string{"nimbus:database"},
 			check:   func(c *Config) any { return c.Database.ExternalURL },
 			want:    "postgres://h/db",
 		},
@@ -182,17 +259,17 @@ func TestLoadErrors(t *testing.T) {
 		"plain secret": {
 			reason: "secrets never sit in plain config",
 			raw:    with("nimbus:database.pooler", "external", "nimbus:database.externalUrl", "postgres://u:p@h/db"),
-			want:   []string{"nimbus:database.externalUrl must be a secret: set it with pulumi config set --secret database.externalUrl"},
+			want:   []string{"nimbus:database.externalUrl must be a secret: set it with pulumi config set --secret --path database.externalUrl"},
 		},
 		"prisma url": {
 			reason:  "Prisma Accelerate's own URLs are not Postgres wire URLs",
 			raw:     with("nimbus:database.pooler", "external", "nimbus:database.externalUrl", "prisma://accelerate.example/?api_key=k"),
-			secrets: []string{"nimbus:database.externalUrl"},
+			secrets: []string{"nimbus:database"},
 			want:    []string{"nimbus:database.externalUrl must be a postgres:// URL; a prisma:// URL speaks Prisma's HTTP protocol"},
 		},
 		"url without external": {
 			raw:     with("nimbus:database.externalUrl", "postgres://h/db"),
-			secrets: []string{"nimbus:database.externalUrl"},
+			secrets: []string{"nimbus:database"},
 			want:    []string{"nimbus:database.externalUrl is only used when nimbus:database.pooler is external, but it is proxy"},
 		},
 		"no region": {
@@ -210,6 +287,21 @@ func TestLoadErrors(t *testing.T) {
 		"one subnet": {
 			raw:  with("nimbus:network.vpcId", "vpc-1", "nimbus:network.subnetIds", `["subnet-1"]`),
 			want: []string{"nimbus:network.subnetIds must list at least 2 private subnets in different zones when nimbus:network.vpcId is set, got 1"},
+		},
+		"flat key": {
+			reason: "what pulumi config set without --path writes is not how the CLI reads declared keys",
+			raw:    with("=nimbus:api.warmInstances", "2"),
+			want:   []string{"nimbus:api.warmInstances is a flat key, but Pulumi reads nested settings as paths inside the object nimbus:api (the stack file's nimbus:api: {warmInstances: ...}); remove it and set it inside the object nimbus:api with pulumi config set --path api.warmInstances 2"},
+		},
+		"set two ways": {
+			reason: "the CLI writes Pulumi.yaml's default into the object beside a flat key: never a silent winner",
+			raw:    with("=nimbus:api.warmInstances", "2", "nimbus:api.warmInstances", "0"),
+			want:   []string{`nimbus:api.warmInstances is set two ways: as the flat key nimbus:api.warmInstances = "2" and inside the object nimbus:api as warmInstances = "0"`},
+		},
+		"flat typo": {
+			reason: "a flat key that is no setting at all is reported as unknown",
+			raw:    with("=nimbus:api.warmInstance", "2"),
+			want:   []string{"nimbus:api.warmInstance is a flat key"},
 		},
 		"bad object": {
 			raw:  with("nimbus:api", `{"warmInstances": `),

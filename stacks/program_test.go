@@ -26,7 +26,7 @@ func fakeArtifacts(t *testing.T) string {
 }
 
 // withConfig is a RunOption handing the program a stack's config, as the engine does.
-func withConfig(cfg map[string]string, secrets ...string) pulumi.RunOption {
+func withConfig(cfg map[string]string, secrets []string) pulumi.RunOption {
 	return func(info *pulumi.RunInfo) {
 		info.Config = cfg
 		info.ConfigSecretKeys = secrets
@@ -51,7 +51,7 @@ func runStack(t *testing.T, cfg map[string]string, secrets ...string) (component
 			outputs[k] = s
 		}
 		return nil
-	}, withConfig(full, secrets...))
+	}, withConfig(nested(full, secrets))) // the form the CLI hands over: see nested
 	return res, outputs
 }
 
@@ -65,7 +65,7 @@ func TestRunConfigReadsTheContext(t *testing.T) {
 			t.Error("cannot read the config from the Pulumi context: the SDK's internals moved; update runconfig.go")
 		}
 		return nil
-	}, withConfig(map[string]string{"nimbus:cloud": "aws", "nimbus:database.externalUrl": "x"}, "nimbus:database.externalUrl"))
+	}, withConfig(map[string]string{"nimbus:cloud": "aws", "nimbus:database.externalUrl": "x"}, []string{"nimbus:database.externalUrl"}))
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}

@@ -121,13 +121,25 @@ func (e *ConfigError) Error() string {
 	return "invalid stack configuration:\n  " + strings.Join(e.Problems, "\n  ")
 }
 
-// Load reads a stack's configuration, as the Pulumi engine hands it to a program: full keys
-// ("nimbus:api.warmInstances") to string values, objects and arrays as JSON. Keys of other
-// namespaces are ignored except those a cloud needs (aws:region). Structured values set with
-// `pulumi config set --path` (nimbus:api = {"warmInstances": 2}) are read as their dotted keys.
+// Load reads a stack's configuration, as the Pulumi engine hands it to a program: full keys to
+// string values, objects and arrays as JSON. Keys of other namespaces are ignored except those a
+// cloud needs (aws:region).
+//
+// Nested settings have one form, the one the Pulumi CLI itself uses: Pulumi.yaml declares them
+// by path ("api.warmInstances"), and the CLI looks every declared key up as a property path and
+// writes its default into the object (nimbus:api = {"warmInstances": 0, ...}), exactly as
+// `pulumi config set --path api.warmInstances 2` writes a value. So a stack file sets
+//
+//	nimbus:api:
+//	  warmInstances: 2
+//
+// and a flat key (nimbus:api.warmInstances: 2, what `pulumi config set` without --path writes) is
+// an error: under the CLI it would sit beside the object holding the default, and one of the two
+// would win at random. When a setting is present both ways the error names both values.
 //
 // Missing keys take their defaults; every unknown key, malformed or out-of-range value, and
-// inconsistent combination is reported together in a *ConfigError.
+// inconsistent combination is reported together in a *ConfigError. The result does not depend on
+// map order: keys are read sorted and no value ever overwrites another.
 func Load(raw map[string]string, secretKeys []string) (*Config, error) {
 	var problems []string
 	secret := map[string]bool{}
@@ -135,11 +147,24 @@ func Load(raw map[string]string, secretKeys []string) (*Config, error) {
 		secret[k] = true
 	}
 
-	values := map[string]string{}
+	fulls := make([]string, 0, len(raw))
+	for full := range raw {
+		fulls = append(fulls, full)
+	}
+	sort.Strings(fulls)
+
+	values := map[string]string{} // dotted name -> value, from top-level keys and objects only
+	from := map[string]string{}   // dotted name -> the full key it came from
+	flatKeys := map[string]string{}
 	var unknown []string
-	for full, v := range raw {
+	for _, full := range fulls {
 		ns, name, ok := strings.Cut(full, ":")
 		if !ok || ns != Namespace {
+			continue
+		}
+		v := raw[full]
+		if strings.Contains(name, ".") {
+			flatKeys[name] = v // judged below, once every object is read
 			continue
 		}
 		flat, err := flatten(name, v)
@@ -147,16 +172,29 @@ func Load(raw map[string]string, secretKeys []string) (*Config, error) {
 			problems = append(problems, err.Error())
 			continue
 		}
-		for n, fv := range flat {
+		names := make([]string, 0, len(flat))
+		for n := range flat {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
 			if _, ok := byName[n]; !ok {
 				unknown = append(unknown, n)
 				continue
 			}
-			values[n] = fv
+			values[n], from[n] = flat[n], full
 			if secret[full] {
 				secret[Namespace+":"+n] = true
 			}
 		}
+	}
+	flatNames := make([]string, 0, len(flatKeys))
+	for n := range flatKeys {
+		flatNames = append(flatNames, n)
+	}
+	sort.Strings(flatNames)
+	for _, n := range flatNames {
+		problems = append(problems, flatKeyProblem(n, flatKeys[n], values, from, secret))
 	}
 	sort.Strings(unknown)
 	for _, n := range unknown {
@@ -171,7 +209,7 @@ func Load(raw map[string]string, secretKeys []string) (*Config, error) {
 			v = k.Default
 		}
 		if set && k.Secret && !secret[k.Full()] {
-			problems = append(problems, fmt.Sprintf("%s must be a secret: set it with pulumi config set --secret %s", k.Full(), k.Name))
+			problems = append(problems, fmt.Sprintf("%s must be a secret: set it with pulumi config set --secret --path %s", k.Full(), k.Name))
 			continue
 		}
 		if err := assign(root.FieldByIndex(k.index), k, v, set); err != nil {
@@ -187,7 +225,36 @@ func Load(raw map[string]string, secretKeys []string) (*Config, error) {
 	return cfg, nil
 }
 
-// flatten turns an object value set with --path into dotted keys; any other value stays as is.
+// flatKeyProblem explains a setting written as a flat dotted key, and names the object's value
+// when the same setting is also set there.
+func flatKeyProblem(name, v string, values, from map[string]string, secret map[string]bool) string {
+	full := Namespace + ":" + name
+	top, rest, _ := strings.Cut(name, ".")
+	shown := func(key, val string) string {
+		if secret[key] {
+			return "[secret]"
+		}
+		return strconv.Quote(val)
+	}
+	if _, known := byName[name]; !known {
+		if !isObjectKey(top) {
+			return unknownKey(name)
+		}
+	}
+	fix := fmt.Sprintf("remove it and set it inside the object %s:%s with pulumi config set --path %s %s", Namespace, top, name, v)
+	if secret[full] {
+		fix = fmt.Sprintf("remove it and set it inside the object %s:%s with pulumi config set --secret --path %s VALUE", Namespace, top, name)
+	}
+	if ov, both := values[name]; both {
+		return fmt.Sprintf("%s is set two ways: as the flat key %s = %s and inside the object %s as %s = %s (where Pulumi.yaml's default lands when the flat key is not read as a path); %s",
+			full, full, shown(full, v), from[name], rest, shown(from[name], ov), fix)
+	}
+	return fmt.Sprintf("%s is a flat key, but Pulumi reads nested settings as paths inside the object %s:%s (the stack file's nimbus:%s: {%s: ...}); %s",
+		full, Namespace, top, top, rest, fix)
+}
+
+// flatten turns an object value (nimbus:api = {"warmInstances": 2}) into dotted names; any other
+// value stays as is.
 func flatten(name, v string) (map[string]string, error) {
 	out := map[string]string{}
 	if !isObjectKey(name) || !strings.HasPrefix(strings.TrimSpace(v), "{") {

@@ -1,6 +1,11 @@
 package stacks_test
 
 import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,5 +73,73 @@ func TestStackFiles(t *testing.T) {
 				t.Errorf("%s (-want +got):\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+// The stack files once set nested settings as flat keys (nimbus:api.warmInstances: 2). The CLI
+// reads Pulumi.yaml's declared keys as paths, so it wrote every default into an object beside
+// them (nimbus:api = {"warmInstances": 0, ...}), and the loader of the time let Go's map order
+// pick the winner: prod came up cold, dev with RDS Proxy, at random. This replays that merge on
+// the old files and holds the loader to one answer: an error naming both values, every time.
+func TestFlatStackFilesAreRejectedEveryTime(t *testing.T) {
+	cases := map[string]struct {
+		reason   string
+		key      string // a flat key the old file sets
+		flat     string // its value
+		object   string // the object the CLI wrote the default into
+		field    string
+		fallback any // Pulumi.yaml's default, which the CLI put in the object
+	}{
+		"prod": {reason: "prod came up with warmInstances=0", key: "nimbus:api.warmInstances", flat: "2", object: "nimbus:api", field: "warmInstances", fallback: 0.0},
+		"dev":  {reason: "dev came up with RDS Proxy", key: "nimbus:database.pooler", flat: "none", object: "nimbus:database", field: "pooler", fallback: "proxy"},
+	}
+	for stack, tc := range cases {
+		t.Run(stack, func(t *testing.T) {
+			dir := t.TempDir()
+			copyFile(t, filepath.Join("..", "Pulumi.yaml"), filepath.Join(dir, "Pulumi.yaml"))
+			copyFile(t, filepath.Join("..", "testdata", "config", "flat", "Pulumi."+stack+".yaml"), filepath.Join(dir, "Pulumi."+stack+".yaml"))
+			sc, err := plan.LoadConfig(dir, stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The CLI's merge, reproduced: the flat key and the default in the object, side by side.
+			var obj map[string]any
+			if err := json.Unmarshal([]byte(sc.Values[tc.object]), &obj); err != nil {
+				t.Fatalf("%s: %s = %q is not the object the CLI writes: %v", tc.reason, tc.object, sc.Values[tc.object], err)
+			}
+			if got := []any{sc.Values[tc.key], obj[tc.field]}; !cmp.Equal([]any{tc.flat, tc.fallback}, got) {
+				t.Fatalf("%s: the merge no longer reproduces the CLI's: flat %s and %s.%s = %v", tc.reason, tc.key, tc.object, tc.field, got)
+			}
+			var first string
+			for i := range 200 {
+				_, err := stacks.Load(sc.Values, sc.Secrets)
+				var ce *stacks.ConfigError
+				if !errors.As(err, &ce) {
+					t.Fatalf("%s: load %d: want a *stacks.ConfigError, got %v", tc.reason, i, err)
+				}
+				if i == 0 {
+					first = err.Error()
+					want := tc.key + " is set two ways: as the flat key " + tc.key
+					if !strings.Contains(first, want) {
+						t.Fatalf("%s: the error does not name both values; want %q in:\n%s", tc.reason, want, first)
+					}
+					continue
+				}
+				if err.Error() != first {
+					t.Fatalf("%s: load %d differs from the first:\n%s\nvs\n%s", tc.reason, i, err, first)
+				}
+			}
+		})
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,16 +1,21 @@
 package plan
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
 
 // SecretPlaceholder is the value given to the program for a secret that
@@ -73,183 +78,227 @@ func Stacks(dir string) ([]string, error) {
 	return out, nil
 }
 
-// LoadConfig resolves a stack's configuration: the project's defaults from
-// Pulumi.yaml, then the stack's Pulumi.STACK.yaml.
-func LoadConfig(dir, stack string) (*StackConfig, error) {
-	var project struct {
-		Name   string               `yaml:"name"`
-		Config map[string]yaml.Node `yaml:"config"`
-	}
-	if err := readYAML(filepath.Join(dir, "Pulumi.yaml"), &project); err != nil {
-		return nil, err
-	}
-	if project.Name == "" {
-		return nil, configErrorf("%s has no project name", filepath.Join(dir, "Pulumi.yaml"))
-	}
-	cfg := &StackConfig{Project: project.Name, Stack: stack, Values: map[string]string{}}
-	secret := map[string]bool{}
-	var problems []error
-	required := map[string]string{} // declared without a default: full key -> key as declared
+// LoadConfig resolves a stack's configuration as the Pulumi CLI does for `pulumi up`; see Resolve.
+func LoadConfig(dir, stack string) (*StackConfig, error) { return Resolve(dir, stack, nil) }
 
-	for key, node := range project.Config {
-		full := fullKey(project.Name, key)
-		var decl map[string]any
-		if node.Kind == yaml.MappingNode && node.Decode(&decl) == nil && isDeclaration(decl) {
-			v, ok := decl["default"]
-			if !ok {
-				v, ok = decl["value"]
-			}
-			if !ok {
-				required[full] = key // Pulumi requires the stack to set it
-				continue
-			}
-			s, isSecret, err := configString(v)
-			if err != nil {
-				problems = append(problems, fmt.Errorf("Pulumi.yaml: %s: %w", key, err))
-				continue
-			}
-			cfg.Values[full] = s
-			if isSecret || decl["secret"] == true {
-				secret[full] = true
-			}
-			continue
-		}
-		var v any
-		if err := node.Decode(&v); err != nil {
-			problems = append(problems, fmt.Errorf("Pulumi.yaml: %s: %w", key, err))
-			continue
-		}
-		s, isSecret, err := configString(v)
-		if err != nil {
-			problems = append(problems, fmt.Errorf("Pulumi.yaml: %s: %w", key, err))
-			continue
-		}
-		cfg.Values[full], secret[full] = s, isSecret
+// Resolve resolves a stack's configuration exactly as the Pulumi CLI (v3.274.1) does before it runs
+// the program: Pulumi.yaml and Pulumi.STACK.yaml are read with the Pulumi SDK's own loaders into
+// the SDK's config.Map; overrides (full keys such as nimbus:api.warmInstances, read as property
+// paths like `pulumi config set --path`) are set on it; then every key Pulumi.yaml declares is
+// looked up as a property path and, when absent, its default or value is set at that path
+// (mergeConfig in pkg/workspace/config.go), required keys and declared types are checked, and
+// the map is decrypted into the strings the engine hands the program.
+//
+// Secrets decrypt with the stack's passphrase when PULUMI_CONFIG_PASSPHRASE (or
+// PULUMI_CONFIG_PASSPHRASE_FILE) is set and the stack file has an encryptionsalt; otherwise every
+// secret becomes SecretPlaceholder, so a plan needs no credentials. TestCLIResolvesLikePlan holds
+// this to the real CLI.
+func Resolve(dir, stack string, overrides map[string]string) (*StackConfig, error) {
+	projectFile := filepath.Join(dir, "Pulumi.yaml")
+	proj, err := workspace.LoadProject(projectFile)
+	if err != nil {
+		return nil, configErrorf("cannot load %s: %w", projectFile, err)
 	}
-
 	stackFile := filepath.Join(dir, "Pulumi."+stack+".yaml")
 	if _, err := os.Stat(stackFile); err != nil {
 		known, _ := Stacks(dir)
 		return nil, configErrorf("no stack %q: %s does not exist (stacks: %s)", stack, stackFile, strings.Join(known, ", "))
 	}
-	var stackDoc struct {
-		Config map[string]any `yaml:"config"`
+	var warnings strings.Builder
+	sink := diag.DefaultSink(io.Discard, &warnings, diag.FormatOptions{Color: colors.Never})
+	ps, err := workspace.LoadProjectStack(sink, proj, stackFile)
+	if err != nil {
+		return nil, configErrorf("cannot load %s: %w", stackFile, err)
 	}
-	if err := readYAML(stackFile, &stackDoc); err != nil {
+	if ps.Environment != nil && len(ps.Environment.Imports()) > 0 {
+		return nil, configErrorf("%s imports Pulumi ESC environments, which cannot be resolved offline", stackFile)
+	}
+	cfgMap := ps.Config
+	if cfgMap == nil {
+		cfgMap = config.Map{}
+	}
+	project := proj.Name.String()
+
+	keys := make([]string, 0, len(overrides))
+	for k := range overrides {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		key, err := config.ParseKey(k)
+		if err != nil {
+			return nil, configErrorf("override %s: %w", k, err)
+		}
+		if err := cfgMap.Set(key, config.NewValue(overrides[k]), true); err != nil {
+			return nil, configErrorf("override %s: %w", k, err)
+		}
+	}
+
+	if err := mergeProjectConfig(stack, proj, cfgMap); err != nil {
 		return nil, err
 	}
-	for key, v := range stackDoc.Config {
-		full := fullKey(project.Name, key)
-		s, isSecret, err := configString(v)
-		if err != nil {
-			problems = append(problems, fmt.Errorf("%s: %s: %w", filepath.Base(stackFile), key, err))
-			continue
-		}
-		cfg.Values[full], secret[full] = s, isSecret
+	dec, err := decrypter(ps, stackFile)
+	if err != nil {
+		return nil, err
 	}
-	for full, key := range required {
-		if _, ok := cfg.Values[full]; !ok {
-			problems = append(problems, fmt.Errorf("stack %s is missing configuration value %s: Pulumi.yaml declares %s without a default, so every stack must set it", stack, full, key))
-		}
+	if err := validateTypes(stack, proj, cfgMap, dec); err != nil {
+		return nil, err
 	}
-	if len(problems) > 0 {
-		sort.Slice(problems, func(i, j int) bool { return problems[i].Error() < problems[j].Error() })
-		return nil, &ConfigError{Err: errors.Join(problems...)}
+	plain, err := cfgMap.Decrypt(dec)
+	if err != nil {
+		return nil, configErrorf("cannot decrypt the configuration of stack %s: %w", stack, err)
 	}
-	for k, s := range secret {
-		if s {
-			cfg.Secrets = append(cfg.Secrets, k)
-		}
+	cfg := &StackConfig{Project: project, Stack: stack, Values: map[string]string{}}
+	for k, v := range plain {
+		cfg.Values[k.String()] = v
+	}
+	for _, k := range cfgMap.SecureKeys() {
+		cfg.Secrets = append(cfg.Secrets, k.String())
 	}
 	sort.Strings(cfg.Secrets)
 	return cfg, nil
 }
 
-func readYAML(path string, into any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return configErrorf("cannot read %s: %w", path, err)
+// mergeProjectConfig is the CLI's mergeConfig (pkg/v3 workspace/config.go, v3.274.1) without
+// Pulumi ESC environments: each declared key, in sorted order, is looked up as a property path,
+// and a missing one takes the declared default (or value) at that path.
+func mergeProjectConfig(stack string, proj *workspace.Project, m config.Map) error {
+	project := proj.Name.String()
+	keys := make([]string, 0, len(proj.Config))
+	for k := range proj.Config {
+		keys = append(keys, k)
 	}
-	if err := yaml.Unmarshal(b, into); err != nil {
-		return configErrorf("cannot parse %s: %w", path, err)
+	sort.Strings(keys)
+	var missing []error
+	for _, declared := range keys {
+		decl := proj.Config[declared]
+		key, err := parseConfigKey(project, declared)
+		if err != nil {
+			return configErrorf("Pulumi.yaml: %s: %w", declared, err)
+		}
+		_, found, err := m.Get(key, true)
+		if err != nil {
+			return configErrorf("stack %s: cannot read %s: %w", stack, key, err)
+		}
+		if found {
+			continue
+		}
+		if decl.Default == nil && decl.Value == nil {
+			if key.Namespace() == project {
+				missing = append(missing, fmt.Errorf("stack %s is missing configuration value %s: Pulumi.yaml declares %s without a default, so every stack must set it", stack, key, declared))
+			}
+			continue
+		}
+		v := decl.Value
+		if decl.Default != nil {
+			v = decl.Default
+		}
+		cv, err := configValue(v)
+		if err != nil {
+			return configErrorf("Pulumi.yaml: %s: %w", declared, err)
+		}
+		if err := m.Set(key, cv, true); err != nil {
+			return configErrorf("Pulumi.yaml: %s: cannot apply its default: %w", declared, err)
+		}
+	}
+	if len(missing) > 0 {
+		return &ConfigError{Err: errors.Join(missing...)}
 	}
 	return nil
 }
 
-// fullKey adds the project namespace to a key written without one.
-func fullKey(project, key string) string {
-	if strings.Contains(key, ":") {
-		return key
+// validateTypes checks every declared key's value against its declared type and secrecy, as the
+// CLI's validateStackConfigValues does.
+func validateTypes(stack string, proj *workspace.Project, m config.Map, dec config.Decrypter) error {
+	keys := make([]string, 0, len(proj.Config))
+	for k := range proj.Config {
+		keys = append(keys, k)
 	}
-	return project + ":" + key
-}
-
-// isDeclaration reports whether a Pulumi.yaml config entry is a typed
-// declaration ({type, default, description, secret, items, value}) rather
-// than an object value.
-func isDeclaration(m map[string]any) bool {
-	if len(m) == 0 {
-		return false
-	}
-	for k := range m {
-		switch k {
-		case "type", "default", "description", "secret", "items", "value":
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// configString renders a config value as the Pulumi CLI passes it to a
-// program: scalars as text, objects and arrays as JSON. A {secure: ...}
-// value, anywhere in it, becomes the placeholder and makes the key secret.
-func configString(v any) (string, bool, error) {
-	secret := false
-	var walk func(any) any
-	walk = func(v any) any {
-		switch t := v.(type) {
-		case map[string]any:
-			if len(t) == 1 {
-				if _, ok := t["secure"]; ok {
-					secret = true
-					return SecretPlaceholder
-				}
-			}
-			out := make(map[string]any, len(t))
-			for k, e := range t {
-				out[k] = walk(e)
-			}
-			return out
-		case []any:
-			out := make([]any, len(t))
-			for i, e := range t {
-				out[i] = walk(e)
-			}
-			return out
-		default:
-			return v
-		}
-	}
-	v = walk(v)
-	switch t := v.(type) {
-	case nil:
-		return "", secret, nil
-	case string:
-		return t, secret, nil
-	case bool:
-		return strconv.FormatBool(t), secret, nil
-	case int:
-		return strconv.Itoa(t), secret, nil
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64), secret, nil
-	case map[string]any, []any:
-		b, err := json.Marshal(t)
+	sort.Strings(keys)
+	var problems []error
+	for _, declared := range keys {
+		decl := proj.Config[declared]
+		key, err := parseConfigKey(proj.Name.String(), declared)
 		if err != nil {
-			return "", false, fmt.Errorf("cannot encode value as JSON: %w", err)
+			return configErrorf("Pulumi.yaml: %s: %w", declared, err)
 		}
-		return string(b), secret, nil
-	default:
-		return fmt.Sprint(t), secret, nil
+		v, found, err := m.Get(key, true)
+		if err != nil || !found || !decl.IsExplicitlyTyped() {
+			continue
+		}
+		if decl.Secret && !v.Secure() {
+			problems = append(problems, fmt.Errorf("stack %s: %s must be encrypted, as Pulumi.yaml declares it secret", stack, declared))
+			continue
+		}
+		text, err := v.Value(dec)
+		if err != nil {
+			return configErrorf("stack %s: cannot decrypt %s: %w", stack, declared, err)
+		}
+		var content any = text
+		if v.Object() {
+			if err := json.Unmarshal([]byte(text), &content); err != nil {
+				return configErrorf("stack %s: %s: %w", stack, declared, err)
+			}
+		}
+		if !workspace.ValidateConfigValue(*decl.Type, decl.Items, content) {
+			problems = append(problems, fmt.Errorf("stack %s: %s must be of type %s, got %s", stack, declared, workspace.InferFullTypeName(*decl.Type, decl.Items), text))
+		}
 	}
+	if len(problems) > 0 {
+		return &ConfigError{Err: errors.Join(problems...)}
+	}
+	return nil
+}
+
+func parseConfigKey(project, key string) (config.Key, error) {
+	if strings.Contains(key, ":") {
+		return config.ParseKey(key)
+	}
+	return config.MustMakeKey(project, key), nil
+}
+
+// configValue is the CLI's createConfigValue: scalars as text, the rest as JSON objects.
+func configValue(raw any) (config.Value, error) {
+	switch raw.(type) {
+	case string, int, bool:
+		return config.NewValue(fmt.Sprintf("%v", raw)), nil
+	}
+	simple, err := workspace.SimplifyMarshalledValue(raw)
+	if err != nil {
+		return config.Value{}, err
+	}
+	b, err := json.Marshal(simple)
+	if err != nil {
+		return config.Value{}, err
+	}
+	return config.NewObjectValue(string(b)), nil
+}
+
+// decrypter decrypts the stack's secrets with its passphrase when one is given, and blinds them
+// (SecretPlaceholder) otherwise.
+func decrypter(ps *workspace.ProjectStack, stackFile string) (config.Decrypter, error) {
+	phrase, ok := os.LookupEnv("PULUMI_CONFIG_PASSPHRASE")
+	if file := os.Getenv("PULUMI_CONFIG_PASSPHRASE_FILE"); !ok && file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, configErrorf("cannot read PULUMI_CONFIG_PASSPHRASE_FILE: %w", err)
+		}
+		phrase, ok = strings.TrimRight(string(b), "\r\n"), true
+	}
+	if !ok || ps.EncryptionSalt == "" || ps.SecretsProvider != "" && ps.SecretsProvider != "passphrase" {
+		return config.NewBlindingDecrypter(), nil
+	}
+	parts := strings.Split(ps.EncryptionSalt, ":")
+	if len(parts) != 3 || parts[0] != "v1" {
+		return nil, configErrorf("%s: encryptionsalt %q is not of the form v1:SALT:CHECK", stackFile, ps.EncryptionSalt)
+	}
+	salt, err := base64.StdEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, configErrorf("%s: encryptionsalt: %w", stackFile, err)
+	}
+	c := config.NewSymmetricCrypterFromPassphrase(phrase, salt)
+	if check, err := c.DecryptValue(context.Background(), parts[2]); err != nil || check != "pulumi" {
+		return nil, configErrorf("%s: PULUMI_CONFIG_PASSPHRASE does not decrypt this stack's secrets (incorrect passphrase)", stackFile)
+	}
+	return c, nil
 }

@@ -43,8 +43,10 @@ type Options struct {
 	Stack string
 	// Program is the program to run.
 	Program Program
-	// Overrides are config values set after the stack file's, as
-	// `pulumi config set` would (full keys).
+	// Overrides are config values set on the stack's before Pulumi.yaml's
+	// defaults apply, as `pulumi config set --path` would: full keys whose
+	// name is a property path (nimbus:api.warmInstances sets warmInstances
+	// in the object nimbus:api).
 	Overrides map[string]string
 }
 
@@ -130,12 +132,9 @@ func Run(opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := LoadConfig(dir, opts.Stack)
+	cfg, err := Resolve(dir, opts.Stack, opts.Overrides)
 	if err != nil {
 		return nil, err
-	}
-	for k, v := range opts.Overrides {
-		cfg.Values[k] = v
 	}
 	if opts.Program.Validate != nil {
 		if err := opts.Program.Validate(cfg.Values, cfg.Secrets); err != nil {
