@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -18,13 +23,12 @@ import (
 	"github.com/nimbus-iac/nimbus/functions/internal/testenv"
 )
 
+// awsConfig is the functions' own SDK configuration (AWSConfig) for an environment with test
+// credentials and, when endpoint is not empty, AWS_ENDPOINT_URL=endpoint.
 func awsConfig(t *testing.T, endpoint string) aws.Config {
 	t.Helper()
-	cfg := aws.Config{Region: testenv.Region, Credentials: testCreds}
-	if endpoint != "" {
-		cfg.BaseEndpoint = aws.String(endpoint)
-	}
-	return cfg
+	env := map[string]string{"AWS_REGION": testenv.Region, "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_ENDPOINT_URL": endpoint}
+	return awsadapter.AWSConfig(func(k string) string { return env[k] })
 }
 
 // TestS3Blobs runs the blob store against gofakes3. The client is given only an
@@ -32,7 +36,7 @@ func awsConfig(t *testing.T, endpoint string) aws.Config {
 func TestS3Blobs(t *testing.T) {
 	t.Parallel()
 	s := testenv.StartS3(t, "images-bucket")
-	blobs := awsadapter.NewS3Blobs(awsadapter.NewS3Client(awsConfig(t, s.Endpoint), ""), "images-bucket")
+	blobs := awsadapter.NewS3Blobs(awsadapter.NewS3Client(awsConfig(t, s.Endpoint)), "images-bucket")
 	ctx := context.Background()
 	png := []byte("\x89PNG\r\n\x1a\nbytes")
 	if err := blobs.Put(ctx, "originals/x", png, images.TypePNG); err != nil {
@@ -55,26 +59,94 @@ func TestS3Blobs(t *testing.T) {
 	}
 }
 
-// TestS3ClientHonoursEndpointEnv checks that AWS_ENDPOINT_URL_S3 alone, read the way the
-// functions read their environment, points the client at the local server in path style.
-func TestS3ClientHonoursEndpointEnv(t *testing.T) {
+// TestEndpointEnv checks that every client takes its endpoint from the variables the SDK
+// defines, with the SDK's precedence: AWS_ENDPOINT_URL_<SERVICE> over AWS_ENDPOINT_URL, and
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignoring both (nil is the regional endpoint).
+func TestEndpointEnv(t *testing.T) {
 	t.Parallel()
+	const global, s3URL, sqsURL, smURL = "http://global.test", "http://s3.test", "http://sqs.test", "http://sm.test"
+	type endpoints struct{ S3, SQS, SecretsManager string }
+	specific := map[string]string{"AWS_ENDPOINT_URL_S3": s3URL, "AWS_ENDPOINT_URL_SQS": sqsURL, "AWS_ENDPOINT_URL_SECRETS_MANAGER": smURL}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s"}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	cases := map[string]struct {
+		reason string
+		env    map[string]string
+		want   endpoints
+	}{
+		"None":         {reason: "Without overrides every client resolves its regional endpoint.", env: with(nil)},
+		"GlobalOnly":   {reason: "AWS_ENDPOINT_URL applies to every client.", env: with(nil, "AWS_ENDPOINT_URL", global), want: endpoints{global, global, global}},
+		"SpecificOnly": {reason: "Each service variable applies to its own client only.", env: with(nil, "AWS_ENDPOINT_URL_SQS", sqsURL), want: endpoints{SQS: sqsURL}},
+		"SpecificWins": {reason: "A service variable wins over the global one; the others keep the global.",
+			env: with(nil, "AWS_ENDPOINT_URL", global, "AWS_ENDPOINT_URL_SECRETS_MANAGER", smURL), want: endpoints{global, global, smURL}},
+		"AllSpecific": {reason: "Every service variable wins for its client.", env: with(specific, "AWS_ENDPOINT_URL", global), want: endpoints{s3URL, sqsURL, smURL}},
+		"Ignored":     {reason: "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores them all.", env: with(specific, "AWS_ENDPOINT_URL", global, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cfg := awsadapter.AWSConfig(func(k string) string { return tc.env[k] })
+			s3o, sqso, smo := awsadapter.NewS3Client(cfg).Options(), awsadapter.NewSQSClient(cfg).Options(), awsadapter.NewSecretsManagerClient(cfg).Options()
+			got := endpoints{aws.ToString(s3o.BaseEndpoint), aws.ToString(sqso.BaseEndpoint), aws.ToString(smo.BaseEndpoint)}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nresolved endpoints -want +got:\n%s", tc.reason, diff)
+			}
+			if s3o.UsePathStyle != (got.S3 != "") {
+				t.Errorf("S3 path style %v with endpoint %q: want path style exactly when overridden", s3o.UsePathStyle, got.S3)
+			}
+			if _, ok := sqso.Retryer.(*retry.Standard); !ok {
+				t.Errorf("SQS retryer is %T, want the SDK's standard retryer", sqso.Retryer)
+			}
+			if _, ok := smo.Retryer.(*retry.Standard); !ok {
+				t.Errorf("Secrets Manager retryer is %T, want the SDK's standard retryer", smo.Retryer)
+			}
+		})
+	}
+}
+
+// TestEndpointEnvReachesServers sets the variables in the process environment, as Lambda (or a
+// local run) does, builds the clients as the functions do, and sends real requests: S3 through
+// AWS_ENDPOINT_URL_S3 to gofakes3, SQS through the global AWS_ENDPOINT_URL to goaws, Secrets
+// Manager through AWS_ENDPOINT_URL_SECRETS_MANAGER to the local fake. The SDK's clients consult the
+// process environment themselves, so this is the case the table above cannot cover.
+func TestEndpointEnvReachesServers(t *testing.T) {
 	s := testenv.StartS3(t, "env-bucket")
-	env := map[string]string{
-		"AWS_ENDPOINT_URL_S3": s.Endpoint, "AWS_REGION": testenv.Region,
-		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+	q := testenv.StartSQS(t)
+	queue := q.CreateQueue(t, testenv.QueueOptions{})
+	sm := testenv.StartSecretsManager(t, map[string]string{"arn:s": "value"})
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL": q.Endpoint, "AWS_ENDPOINT_URL_S3": s.Endpoint, "AWS_ENDPOINT_URL_SECRETS_MANAGER": sm.Endpoint,
+		"AWS_REGION": testenv.Region, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+	} {
+		t.Setenv(k, v)
 	}
-	getenv := func(k string) string { return env[k] }
-	cfg := awsadapter.AWSConfig(getenv)
-	client := awsadapter.NewS3Client(cfg, awsadapter.EndpointsFromEnv(getenv).S3)
-	if o := client.Options(); !o.UsePathStyle || aws.ToString(o.BaseEndpoint) != s.Endpoint {
-		t.Errorf("client options: path style %v, endpoint %q; want true, %q", o.UsePathStyle, aws.ToString(o.BaseEndpoint), s.Endpoint)
+	deps, err := awsadapter.NewDeps(context.Background(), os.Getenv)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := awsadapter.NewS3Blobs(client, "env-bucket").Put(context.Background(), "k", []byte("v"), "text/plain"); err != nil {
+	ctx := context.Background()
+	if err := awsadapter.NewS3Blobs(awsadapter.NewS3Client(deps.AWS), "env-bucket").Put(ctx, "k", []byte("v"), "text/plain"); err != nil {
 		t.Fatalf("put through the env-configured client: %v", err)
 	}
-	if s.Puts("k") != 1 {
-		t.Errorf("the local server saw %d writes of k, want 1", s.Puts("k"))
+	id := images.NewID()
+	if err := awsadapter.NewSQSPublisher(awsadapter.NewSQSClient(deps.AWS), queue.URL).Publish(ctx, images.Job{ID: id, Key: images.OriginalKey(id)}); err != nil {
+		t.Fatalf("publish through the env-configured client: %v", err)
+	}
+	v, err := deps.Secrets.GetSecretString(ctx, "arn:s")
+	if err != nil {
+		t.Fatalf("secret through the env-configured client: %v", err)
+	}
+	got := []any{s.Puts("k"), len(q.Bodies(t, queue)), v}
+	if diff := cmp.Diff([]any{1, 1, "value"}, got); diff != "" {
+		t.Errorf("(S3 writes, queued messages, secret) -want +got:\n%s", diff)
 	}
 }
 
@@ -99,22 +171,91 @@ func TestAWSConfig(t *testing.T) {
 	}
 }
 
-// TestSQSPublisher publishes a job to goaws and reads back the contract's body.
+// TestSQSPublisher publishes a job to goaws through the SDK's client and reads back the
+// contract's body.
 func TestSQSPublisher(t *testing.T) {
 	t.Parallel()
 	q := testenv.StartSQS(t)
 	queue := q.CreateQueue(t, testenv.QueueOptions{})
-	pub := awsadapter.NewSQSPublisher(&awsadapter.SQS{Config: awsConfig(t, ""), Endpoint: q.Endpoint}, queue.URL)
+	client := awsadapter.NewSQSClient(awsConfig(t, q.Endpoint))
 	id := images.NewID()
-	if err := pub.Publish(context.Background(), images.Job{ID: id, Key: images.OriginalKey(id)}); err != nil {
+	if err := awsadapter.NewSQSPublisher(client, queue.URL).Publish(context.Background(), images.Job{ID: id, Key: images.OriginalKey(id)}); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{`{"id":"` + id + `","key":"originals/` + id + `"}`}, q.Bodies(t, queue)); diff != "" {
 		t.Errorf("queue contents: -want +got:\n%s", diff)
 	}
-	bad := awsadapter.NewSQSPublisher(&awsadapter.SQS{Config: awsConfig(t, ""), Endpoint: q.Endpoint}, queue.URL+"-missing")
-	if err := bad.Publish(context.Background(), images.Job{ID: id, Key: images.OriginalKey(id)}); err == nil {
-		t.Error("publish to a missing queue: want an error")
+	err := awsadapter.NewSQSPublisher(client, queue.URL+"-missing").Publish(context.Background(), images.Job{ID: id, Key: images.OriginalKey(id)})
+	var missing *sqstypes.QueueDoesNotExist
+	if !errors.As(err, &missing) {
+		t.Errorf("publish to a missing queue: err = %v, want the SDK's QueueDoesNotExist", err)
+	}
+}
+
+// TestSQSPublisherRetries puts a server that fails the first requests in front of goaws: the
+// SDK's standard retryer (3 attempts) must absorb server errors and throttling, and give up
+// after its last attempt.
+func TestSQSPublisherRetries(t *testing.T) {
+	t.Parallel()
+	q := testenv.StartSQS(t)
+	type want struct {
+		ok               bool
+		requests, failed int
+		messages         int
+	}
+	cases := map[string]struct {
+		reason string
+		fail   int
+		status int
+		code   string
+		want   want
+	}{
+		"ServerErrors": {reason: "Two 500s, then goaws: the third attempt publishes.", fail: 2, status: 500, code: "InternalFailure",
+			want: want{ok: true, requests: 3, failed: 2, messages: 1}},
+		"Throttled": {reason: "A throttling answer is retried (after the SDK's longer throttling backoff).", fail: 1, status: 400, code: "ThrottlingException",
+			want: want{ok: true, requests: 2, failed: 1, messages: 1}},
+		"Persistent": {reason: "Three 503s exhaust the three attempts: the publish fails and nothing is queued.", fail: 3, status: 503, code: "ServiceUnavailable",
+			want: want{requests: 3, failed: 3}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			queue := q.CreateQueue(t, testenv.QueueOptions{})
+			front := testenv.StartFaulty(t, q.Endpoint)
+			front.FailNext(tc.fail, tc.status, tc.code)
+			id := images.NewID()
+			err := awsadapter.NewSQSPublisher(awsadapter.NewSQSClient(awsConfig(t, front.Endpoint)), queue.URL).Publish(context.Background(), images.Job{ID: id, Key: images.OriginalKey(id)})
+			got := want{ok: err == nil, messages: len(q.Bodies(t, queue))}
+			got.requests, got.failed = front.Requests()
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("%s\n-want +got:\n%s\npublish error: %v", tc.reason, diff, err)
+			}
+		})
+	}
+}
+
+// TestSQSPublisherTimeout checks that a publish is bounded by its own timeout, retries included,
+// when the endpoint accepts connections but never answers.
+func TestSQSPublisherTimeout(t *testing.T) {
+	t.Parallel()
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hang)
+	pub := awsadapter.NewSQSPublisher(awsadapter.NewSQSClient(awsConfig(t, srv.URL)), srv.URL+"/000000000000/q")
+	pub.Timeout = 300 * time.Millisecond
+	start := time.Now()
+	err := pub.Publish(context.Background(), images.Job{ID: images.NewID(), Key: "k"})
+	if took := time.Since(start); err == nil || took > 3*time.Second {
+		t.Errorf("publish to a hung endpoint: err = %v after %s, want an error after about 300ms", err, took)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("publish to a hung endpoint: err = %v, want context.DeadlineExceeded", err)
 	}
 }
 

@@ -5,19 +5,41 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// Per-call timeouts. Each SDK call the functions make runs under its own context.WithTimeout, which
+// bounds the call with all of its retries (the SDK's standard retryer: 3 attempts, exponential
+// backoff with jitter from a 50 ms base, 1 s for throttling errors). A hung endpoint then costs a
+// request or a batch this long, not the function's whole timeout.
+const (
+	// SendTimeout bounds one SQS SendMessage (the api's publish of a job).
+	SendTimeout = 5 * time.Second
+	// SecretTimeout bounds one Secrets Manager GetSecretValue (database credentials).
+	SecretTimeout = 5 * time.Second
 )
 
 // AWSConfig builds the SDK configuration from the environment Lambda gives every function: the
 // region (AWS_REGION) and the execution role's session credentials (AWS_ACCESS_KEY_ID,
-// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), plus AWS_ENDPOINT_URL for local runs.
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), plus the endpoint overrides the SDK defines.
 //
-// It deliberately avoids the SDK's config package: that package links STS, SSO, SSO-OIDC,
-// sign-in, IMDS and process credential providers, whose package initialisation alone made the api's
-// cold start about 1.5 ms slower (bench/coldstart.sh traces it), and a Lambda function never uses
-// any of them.
+// It does not use the SDK's config package: that package links STS, SSO, SSO-OIDC, sign-in, IMDS
+// and process credential providers, whose package initialisation made the api's cold start about
+// 1.3 ms slower (bench/coldstart.sh traces it), and a Lambda function never uses any of them. What
+// the config package would read from the environment for endpoints is wired here the same way:
+//
+//   - AWS_ENDPOINT_URL sets BaseEndpoint, the endpoint of every client;
+//   - AWS_ENDPOINT_URL_<SERVICE> (the SDK's service id upper-cased, spaces as underscores:
+//     AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SECRETS_MANAGER) is answered to
+//     the clients' own endpoint resolution through ConfigSources, so it wins over the global one
+//     for that service, as the SDK defines;
+//   - AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores both.
+//
+// Retries are the SDK's standard retryer (retry.NewStandard) for every client.
 //
 // Nothing is checked here: a function that needs no AWS service (migrate with DB_URL, locally)
 // must still start. A missing variable is an error naming it on first use.
@@ -26,7 +48,13 @@ func AWSConfig(getenv func(string) string) aws.Config {
 	if region == "" {
 		region = getenv("AWS_DEFAULT_REGION")
 	}
-	cfg := aws.Config{Region: region}
+	src := envEndpoints{getenv: getenv}
+	cfg := aws.Config{
+		Region:        region,
+		RetryMode:     aws.RetryModeStandard,
+		Retryer:       func() aws.Retryer { return retry.NewStandard() },
+		ConfigSources: []any{src},
+	}
 	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
 	var missing []string
 	for k, v := range map[string]string{"AWS_REGION": region, "AWS_ACCESS_KEY_ID": id, "AWS_SECRET_ACCESS_KEY": secret} {
@@ -41,31 +69,34 @@ func AWSConfig(getenv func(string) string) aws.Config {
 	} else {
 		cfg.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN")))
 	}
-	if u := getenv("AWS_ENDPOINT_URL"); u != "" {
-		cfg.BaseEndpoint = aws.String(u)
+	if ignore, _, _ := src.GetIgnoreConfiguredEndpoints(context.Background()); !ignore {
+		if u := getenv("AWS_ENDPOINT_URL"); u != "" {
+			cfg.BaseEndpoint = aws.String(u)
+		}
 	}
 	return cfg
 }
 
-// Endpoints are per-service endpoint overrides (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS,
-// AWS_ENDPOINT_URL_SECRETS_MANAGER), for local servers; empty means the service's own.
-type Endpoints struct {
-	S3, SQS, SecretsManager string
+// envEndpoints answers the SDK clients' lookups of configured endpoints (the
+// ServiceBaseEndpointProvider and IgnoreConfiguredEndpointsProvider interfaces of the SDK's
+// internal configsources package) from the environment, as the config package's EnvConfig does.
+type envEndpoints struct {
+	getenv func(string) string
 }
 
-// EndpointsFromEnv reads the per-service overrides the SDK's own configuration would honour.
-func EndpointsFromEnv(getenv func(string) string) Endpoints {
-	return Endpoints{
-		S3:             getenv("AWS_ENDPOINT_URL_S3"),
-		SQS:            getenv("AWS_ENDPOINT_URL_SQS"),
-		SecretsManager: getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"),
-	}
+// GetServiceBaseEndpoint returns AWS_ENDPOINT_URL_<sdkID> ("Secrets Manager" → SECRETS_MANAGER).
+func (e envEndpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
+	v := e.getenv("AWS_ENDPOINT_URL_" + strings.ReplaceAll(strings.ToUpper(sdkID), " ", "_"))
+	return v, v != "", nil
 }
 
-// endpoint is an override as the clients' options want it: nil keeps the configured one.
-func endpoint(u string) *string {
-	if u == "" {
-		return nil
+// GetIgnoreConfiguredEndpoints reports AWS_IGNORE_CONFIGURED_ENDPOINT_URLS.
+func (e envEndpoints) GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, error) {
+	switch v := e.getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"); {
+	case strings.EqualFold(v, "true"):
+		return true, true, nil
+	case strings.EqualFold(v, "false"):
+		return false, true, nil
 	}
-	return aws.String(u)
+	return false, false, nil
 }

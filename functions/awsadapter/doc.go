@@ -18,11 +18,13 @@
 //
 // The SDK configuration comes from the variables Lambda sets ([AWSConfig]: region and the
 // execution role's session credentials), not the SDK's config package, whose credential
-// providers cost cold-start time and are never used on Lambda. S3 is the SDK's client; the two
-// other calls the functions make (SQS SendMessage, Secrets Manager GetSecretValue) go through a
-// small SigV4-signed JSON client for the same reason (see jsonService and docs/benchmarks.md).
-// AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_SECRETS_MANAGER point them at
-// local servers; an overridden S3 endpoint switches to path-style addressing.
+// providers cost cold-start time and are never used on Lambda. Every AWS call goes through
+// aws-sdk-go-v2's own clients (S3, SQS, Secrets Manager) with the SDK's standard retryer, each
+// call under its own timeout ([SendTimeout], [SecretTimeout]). Endpoints resolve as the SDK
+// defines: AWS_ENDPOINT_URL_<SERVICE> (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS,
+// AWS_ENDPOINT_URL_SECRETS_MANAGER) over AWS_ENDPOINT_URL over the regional endpoint, all
+// ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true; an overridden S3 endpoint switches to
+// path-style addressing.
 //
 // Lambda entry points:
 //

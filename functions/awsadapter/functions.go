@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/nimbus-iac/nimbus/functions/images"
 	"github.com/nimbus-iac/nimbus/functions/postgres"
@@ -19,24 +20,21 @@ func Logger() *slog.Logger {
 
 // Deps are what the functions are built from; NewDeps makes the production ones.
 type Deps struct {
-	AWS       aws.Config
-	Endpoints Endpoints
-	Secrets   SecretGetter
-	Logger    *slog.Logger
+	AWS     aws.Config
+	Secrets SecretGetter
+	Logger  *slog.Logger
 }
 
 // NewDeps builds the SDK configuration from getenv (no network call, see AWSConfig) and the
 // Secrets Manager reader.
 func NewDeps(_ context.Context, getenv func(string) string) (Deps, error) {
 	cfg := AWSConfig(getenv)
-	d := Deps{AWS: cfg, Endpoints: EndpointsFromEnv(getenv), Logger: Logger()}
-	d.Secrets = &SecretsManager{Config: cfg, Endpoint: d.Endpoints.SecretsManager}
-	return d, nil
+	return Deps{AWS: cfg, Secrets: NewSecretsManager(NewSecretsManagerClient(cfg)), Logger: Logger()}, nil
 }
 
-func (d Deps) s3Client() *s3.Client { return NewS3Client(d.AWS, d.Endpoints.S3) }
+func (d Deps) s3Client() *s3.Client { return NewS3Client(d.AWS) }
 
-func (d Deps) sqsClient() *SQS { return &SQS{Config: d.AWS, Endpoint: d.Endpoints.SQS} }
+func (d Deps) sqsClient() *sqs.Client { return NewSQSClient(d.AWS) }
 
 func (d Deps) pool(db DBEnv) *postgres.Pool {
 	return postgres.NewPool(DBConfigFunc(db, d.AWS.Region, d.AWS.Credentials, d.Secrets))

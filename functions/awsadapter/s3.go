@@ -21,14 +21,12 @@ var _ images.BlobStore = (*S3Blobs)(nil)
 // DefaultMaxGetBytes bounds what S3Blobs.Get reads into memory.
 const DefaultMaxGetBytes = 64 << 20
 
-// NewS3Client returns an S3 client for cfg, at endpointURL when it is not empty. When the
-// endpoint is overridden (endpointURL, or cfg.BaseEndpoint from AWS_ENDPOINT_URL) it uses
-// path-style addressing, which local S3-compatible servers need.
-func NewS3Client(cfg aws.Config, endpointURL string) *s3.Client {
+// NewS3Client returns the SDK's S3 client for cfg, at the endpoint the SDK resolves
+// (AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else the regional one; see AWSConfig). When the
+// endpoint is overridden it uses path-style addressing, which local S3-compatible servers need.
+func NewS3Client(cfg aws.Config) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if e := endpoint(endpointURL); e != nil {
-			o.BaseEndpoint = e
-		}
+		// Options run after the client resolved BaseEndpoint from cfg and the environment.
 		if o.BaseEndpoint != nil {
 			o.UsePathStyle = true
 		}

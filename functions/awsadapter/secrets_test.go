@@ -3,35 +3,51 @@ package awsadapter_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nimbus-iac/nimbus/functions/awsadapter"
 )
 
-// TestSecretsManager checks the request Secrets Manager's JSON protocol expects (target header,
-// body, SigV4 scope for the service and region, session token) and both kinds of answer.
+// TestSecretsManager checks what the SDK's client sends for GetSecretValue (target header, JSON
+// 1.1 body, SigV4 scope for the service and region, session token), both kinds of answer, and
+// that a server error is retried by the standard retryer.
 func TestSecretsManager(t *testing.T) {
 	t.Parallel()
-	var got map[string]string
+	const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"
+	var (
+		mu      sync.Mutex
+		got     []map[string]string
+		fail500 = 1
+	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		got = map[string]string{
+		mu.Lock()
+		got = append(got, map[string]string{
 			"method": r.Method, "target": r.Header.Get("X-Amz-Target"), "type": r.Header.Get("Content-Type"),
 			"body": string(body), "token": r.Header.Get("X-Amz-Security-Token"),
-			"scope": strings.SplitN(strings.TrimPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential="), ",", 2)[0],
+			"scope": strings.Join(strings.Split(strings.SplitN(strings.TrimPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential="), ",", 2)[0], "/")[2:], "/"),
+		})
+		first := fail500 > 0
+		fail500--
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if first {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"__type":"InternalServiceError","message":"try again"}`))
+			return
 		}
 		var in struct{ SecretId string }
 		_ = json.Unmarshal(body, &in)
-		if in.SecretId != "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf" {
+		if in.SecretId != arn {
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = w.Write([]byte(`{"__type":"ResourceNotFoundException","message":"Secrets Manager can't find the specified secret."}`))
 			return
@@ -39,30 +55,26 @@ func TestSecretsManager(t *testing.T) {
 		_, _ = w.Write([]byte(`{"ARN":"x","Name":"db","SecretString":"postgres://u:p@h/db"}`))
 	}))
 	defer srv.Close()
-	sm := &awsadapter.SecretsManager{
-		Config:   aws.Config{Region: "eu-west-1", Credentials: aws.NewCredentialsCache(testCredsWithToken)},
-		Endpoint: srv.URL, Now: func() time.Time { return time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC) },
-	}
-	s, err := sm.GetSecretString(context.Background(), "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf")
+	env := map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+		"AWS_SESSION_TOKEN": "session-token", "AWS_ENDPOINT_URL_SECRETS_MANAGER": srv.URL}
+	sm := awsadapter.NewSecretsManager(awsadapter.NewSecretsManagerClient(awsadapter.AWSConfig(func(k string) string { return env[k] })))
+	s, err := sm.GetSecretString(context.Background(), arn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s != "postgres://u:p@h/db" {
 		t.Errorf("secret: got %q", s)
 	}
-	want := map[string]string{
+	req := map[string]string{
 		"method": "POST", "target": "secretsmanager.GetSecretValue", "type": "application/x-amz-json-1.1",
-		"body": `{"SecretId":"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"}`, "token": "session-token",
-		"scope": "AKIDEXAMPLE/20261126/eu-west-1/secretsmanager/aws4_request",
+		"body": `{"SecretId":"` + arn + `"}`, "token": "session-token", "scope": "eu-west-1/secretsmanager/aws4_request",
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("request (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]map[string]string{req, req}, got); diff != "" {
+		t.Errorf("requests (a 500, then its retry) -want +got:\n%s", diff)
 	}
 	_, err = sm.GetSecretString(context.Background(), "missing")
-	wantErr := "GetSecretValue: 400 Bad Request ResourceNotFoundException: Secrets Manager can't find the specified secret."
-	if err == nil || err.Error() != wantErr {
-		t.Errorf("error: want %q, got %v", wantErr, err)
+	var nf *smtypes.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("missing secret: err = %v, want the SDK's ResourceNotFoundException", err)
 	}
 }
-
-var testCredsWithToken = credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "session-token")

@@ -4,49 +4,32 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/nimbus-iac/nimbus/functions/images"
 )
 
 var _ images.JobPublisher = (*SQSPublisher)(nil)
 
-// SQSSender sends one message to a queue; *SQS is the production one.
+// SQSSender is the SQS call the publisher makes; *sqs.Client is the production one.
 type SQSSender interface {
-	SendMessage(ctx context.Context, queueURL, body string) error
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
 }
 
-// SQS sends messages with SQS's SendMessage over its JSON protocol (see jsonService for why not
-// the SDK's client).
-type SQS struct {
-	Config aws.Config
-	// Endpoint overrides the regional endpoint (AWS_ENDPOINT_URL_SQS: local servers, tests).
-	Endpoint string
-	HTTP     *http.Client
-	Now      func() time.Time
-}
-
-// SendMessage implements SQSSender.
-func (s *SQS) SendMessage(ctx context.Context, queueURL, body string) error {
-	api := jsonService{Config: s.Config, Service: "sqs", Version: "1.0", TargetPrefix: "AmazonSQS", Endpoint: s.Endpoint, HTTP: s.HTTP, Now: s.Now}
-	var out struct{ MessageId string }
-	if err := api.call(ctx, "SendMessage", map[string]string{"QueueUrl": queueURL, "MessageBody": body}, &out); err != nil {
-		return err
-	}
-	if out.MessageId == "" {
-		return fmt.Errorf("SendMessage: the answer has no MessageId")
-	}
-	return nil
-}
+// NewSQSClient returns the SDK's SQS client for cfg: the standard retryer, and the endpoint the
+// SDK resolves (AWS_ENDPOINT_URL_SQS, else AWS_ENDPOINT_URL, else the regional one; see AWSConfig).
+func NewSQSClient(cfg aws.Config) *sqs.Client { return sqs.NewFromConfig(cfg) }
 
 // SQSPublisher is the SQS images.JobPublisher: one message per job, its body the
 // job's JSON.
 type SQSPublisher struct {
 	client   SQSSender
 	queueURL string
+	// Timeout bounds each publish, retries included; 0 means SendTimeout.
+	Timeout time.Duration
 }
 
 // NewSQSPublisher returns a publisher to the queue at queueURL.
@@ -60,8 +43,18 @@ func (p *SQSPublisher) Publish(ctx context.Context, job images.Job) error {
 	if err != nil {
 		return fmt.Errorf("cannot encode job %q: %w", job.ID, err)
 	}
-	if err := p.client.SendMessage(ctx, p.queueURL, string(body)); err != nil {
+	timeout := p.Timeout
+	if timeout == 0 {
+		timeout = SendTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out, err := p.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(p.queueURL), MessageBody: aws.String(string(body))})
+	if err != nil {
 		return fmt.Errorf("cannot send job %q to %s: %w", job.ID, p.queueURL, err)
+	}
+	if aws.ToString(out.MessageId) == "" {
+		return fmt.Errorf("cannot send job %q to %s: the answer has no MessageId", job.ID, p.queueURL)
 	}
 	return nil
 }
