@@ -152,13 +152,12 @@ func (a *api) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := a.jobs.Publish(ctx, Job{ID: id, Key: key}); err != nil {
-		// Without a job the record would stay pending forever: mark it failed so that
-		// its status tells the truth, and let the client upload again.
-		detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), detachedTimeout)
-		defer cancel()
-		if _, ferr := a.meta.MarkFailed(detached, id, "the image could not be queued for processing; upload it again"); ferr != nil {
-			a.log.ErrorContext(ctx, "cannot mark unqueued image failed", "id", id, "err", ferr)
-		}
+		// The publisher has already retried. The record stays pending and is not marked
+		// failed: a failed publish may still have queued the job (an answer lost after the
+		// queue took it), in which case the worker finishes it, and an upload refused with
+		// 503 is the client's to send again, so nothing is lost. A pending record whose job
+		// was really never queued is found by its age (index images_pending_created_at)
+		// and finished by publishing its job again.
 		a.unavailable(ctx, w, "cannot queue job", id, err)
 		return
 	}

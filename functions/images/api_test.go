@@ -148,10 +148,10 @@ func TestAPIUpload(t *testing.T) {
 			want:   want{status: 503, errorMentions: []string{"try again"}, stored: map[string]string{"originals/" + testID: "image/png"}},
 		},
 		"QueueDown": {
-			reason: "A failing queue is 503 and the record is marked failed rather than left pending forever.",
+			reason: "A failing queue (after the publisher's own retries) is 503 with Retry-After, and the record stays pending, never failed for good: the job may have been queued all the same.",
 			args:   args{body: pngBytes, break_: func(p ports) { p.jobs.Err = boom }},
 			want: want{status: 503, errorMentions: []string{"try again"}, stored: map[string]string{"originals/" + testID: "image/png"},
-				records: map[string]images.Status{testID: images.StatusFailed}},
+				records: pending},
 		},
 	}
 	for name, tc := range cases {
@@ -199,7 +199,53 @@ func TestAPIUpload(t *testing.T) {
 			if rec.Code == 202 && rec.Header().Get("Location") != "/images/"+testID {
 				t.Errorf("Location = %q, want /images/%s", rec.Header().Get("Location"), testID)
 			}
+			if rec.Code == 503 && rec.Header().Get("Retry-After") == "" {
+				t.Errorf("%s\n503 without Retry-After", tc.reason)
+			}
 		})
+	}
+}
+
+// TestAPIPublishFailsThenClientRetries injects a transient queue failure: the first upload is
+// refused with 503 and Retry-After and its record stays pending (never marked failed); the
+// client's retry of the same upload is accepted and queued.
+func TestAPIPublishFailsThenClientRetries(t *testing.T) {
+	t.Parallel()
+	p := newPorts()
+	ids := []string{"11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"}
+	var n int
+	api, err := images.NewAPI(images.APIConfig{Blobs: p.blobs, Jobs: p.jobs, Meta: p.meta, Logger: quiet,
+		NewID: func() string { n++; return ids[n-1] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/images", bytes.NewReader(imagestest.PNG(4, 4))))
+		return rec
+	}
+	p.jobs.Err = errors.New("ThrottlingException: rate exceeded")
+	first := upload()
+	p.jobs.Err = nil
+	second := upload()
+	type result struct {
+		Codes      []int
+		RetryAfter string
+		Records    map[string]images.Status
+		Published  []images.Job
+	}
+	got := result{Codes: []int{first.Code, second.Code}, RetryAfter: first.Header().Get("Retry-After"), Records: map[string]images.Status{}, Published: p.jobs.Published()}
+	for id, img := range p.meta.Images() {
+		got.Records[id] = img.Status
+	}
+	want := result{Codes: []int{503, 202}, RetryAfter: "1",
+		Records:   map[string]images.Status{ids[0]: images.StatusPending, ids[1]: images.StatusPending},
+		Published: []images.Job{{ID: ids[1], Key: images.OriginalKey(ids[1])}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("-want +got:\n%s", diff)
+	}
+	if p.meta.Transitions() != 0 {
+		t.Errorf("%d state transitions, want none: a failed publish must not mark the upload failed", p.meta.Transitions())
 	}
 }
 
