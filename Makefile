@@ -4,7 +4,7 @@ SHELL := /bin/bash
 STACK ?= prod
 FORMAT ?= text
 
-.PHONY: run plan artifacts test test-deps lint unit functions-test bench-test mermaid-check golden bench-build
+.PHONY: run plan artifacts test test-deps lint unit functions-test bench-test mermaid-check golden bench-build pulumi-cli
 
 run: plan
 
@@ -17,7 +17,13 @@ artifacts:
 	cd functions && go run ./cmd/build -out dist
 
 ## test: everything CI runs.
-test: test-deps lint artifacts mermaid-check bench-test unit functions-test
+test: test-deps lint pulumi-cli artifacts mermaid-check bench-test unit functions-test
+
+## pulumi-cli: the Pulumi CLI the engine tests and nimbus preview/up/destroy drive: a fitting
+## `pulumi` on PATH, else the one pinned in tools/pulumi, built once into the user cache folder
+## (about 4 minutes on 2 cores; see internal/engine).
+pulumi-cli:
+	go run ./cmd/nimbus pulumi version
 
 ## test-deps: the local servers the function tests run against (PostgreSQL 15, PgBouncer).
 test-deps:
@@ -31,7 +37,8 @@ lint:
 	cd bench && go vet ./...
 	go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 .github/workflows/*.yml
 
-## unit: the root module: components under the fake cloud, stack config, plans, guardrails.
+## unit: the root module: components under the fake cloud, stack config, plans, guardrails, and
+## the engine tests on the real Pulumi CLI (the config proof, a stack's lifecycle).
 unit:
 	go test ./...
 

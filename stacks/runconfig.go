@@ -56,3 +56,14 @@ func fromContext(ctx *pulumi.Context) (map[string]string, []string, bool) {
 	sort.Strings(secrets)
 	return cfg, secrets, true
 }
+
+// RunConfig returns the configuration the engine handed this run, as Load takes it: full keys to
+// string values (objects and arrays as JSON), and the secret keys, sorted. Nil when the context
+// holds none.
+func RunConfig(ctx *pulumi.Context) (map[string]string, []string) {
+	cfg, secrets, ok := runConfig(ctx)
+	if !ok {
+		return nil, nil
+	}
+	return cfg, secrets
+}

@@ -1,10 +1,18 @@
 // Command nimbus is the project's CLI. Subcommands:
 //
-//	nimbus plan --stack NAME [--format text|json|markdown|mermaid] [--out FILE]
+//	nimbus plan --stack NAME [--format text|json|markdown|mermaid] [--out FILE] [--config NS:KEY=VALUE]...
+//	nimbus preview --stack NAME
+//	nimbus up --stack NAME [--yes] [--allow-violations]
+//	nimbus refresh --stack NAME [--yes]
+//	nimbus destroy --stack NAME [--yes]
+//	nimbus outputs --stack NAME [--show-secrets]
+//	nimbus pulumi ARGS...
 //
-// plan runs the program offline against the fake cloud (internal/plan).
-// Exit status: 0 clean, 1 a guardrail at error level is violated, 2 usage,
-// configuration or program errors.
+// plan runs the program offline against the fake cloud (internal/plan). preview, up, refresh,
+// destroy and outputs run it on the real Pulumi engine, inline through the Automation API, with
+// the project folder as the workspace (internal/engine); pulumi runs the CLI they drive.
+// Exit status: 0 clean; 1 a guardrail at error level is violated (plan, up) or the engine
+// failed; 2 usage, configuration, missing plugin or program errors.
 package main
 
 import (
@@ -28,7 +36,10 @@ var program = plan.Program{
 	Run: stacks.Run,
 }
 
-const usage = `usage: nimbus plan --stack NAME [--format text|json|markdown|mermaid] [--out FILE] [--config NS:KEY=VALUE]...`
+const usage = `usage:
+  nimbus plan --stack NAME [--format text|json|markdown|mermaid] [--out FILE] [--config NS:KEY=VALUE]...
+  nimbus preview|up|refresh|destroy|outputs --stack NAME [--yes]
+  nimbus pulumi ARGS...`
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
@@ -40,6 +51,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "plan":
 		return planCommand(args[1:], stdout, stderr)
+	case "preview", "up", "refresh", "destroy", "outputs":
+		return defaultDeployer.engineCommand(args[0], args[1:], stdout, stderr)
+	case "pulumi":
+		return pulumiCommand(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "unknown command %q\n%s\n", args[0], usage)
 		return 2
@@ -53,7 +68,7 @@ func planCommand(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output format: "+strings.Join(plan.Formats, ", "))
 	out := fs.String("out", "", "write the plan to this file instead of standard output")
 	overrides := map[string]string{}
-	fs.Func("config", "set a config value after the stack file's, as KEY=VALUE (repeatable), like pulumi preview --config", func(kv string) error {
+	fs.Func("config", "set a config value on the stack file's, as NS:PATH=VALUE (repeatable), like pulumi config set --path", func(kv string) error {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || !strings.Contains(k, ":") {
 			return fmt.Errorf("want NAMESPACE:KEY=VALUE, got %q", kv)

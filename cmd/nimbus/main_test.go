@@ -25,7 +25,8 @@ func TestExitStatus(t *testing.T) {
 		"NoStack":    {args: []string{"plan"}, want: 2, wantErr: "usage:"},
 		"BadFormat":  {args: []string{"plan", "--stack", "dev", artifacts, "--format", "yaml"}, want: 2, wantErr: "unknown format"},
 		"NoCommand":  {args: nil, want: 2, wantErr: "usage:"},
-		"Unknown":    {args: []string{"up"}, want: 2, wantErr: `unknown command "up"`},
+		"Unknown":    {args: []string{"upp"}, want: 2, wantErr: `unknown command "upp"`},
+		"UpNoStack":  {args: []string{"up"}, want: 2, wantErr: "usage: nimbus up --stack NAME"},
 		"OutFile":    {args: []string{"plan", "--stack", "prod", artifacts, "--format", "json", "--out", out}, want: 0, wantFile: true},
 	}
 	for name, tc := range cases {

@@ -288,7 +288,7 @@ func decrypter(ps *workspace.ProjectStack, stackFile string) (config.Decrypter, 
 	if !ok || ps.EncryptionSalt == "" || ps.SecretsProvider != "" && ps.SecretsProvider != "passphrase" {
 		return config.NewBlindingDecrypter(), nil
 	}
-	parts := strings.Split(ps.EncryptionSalt, ":")
+	parts := strings.SplitN(ps.EncryptionSalt, ":", 3) // v1:SALT:CIPHERTEXT, the ciphertext itself v1:NONCE:DATA
 	if len(parts) != 3 || parts[0] != "v1" {
 		return nil, configErrorf("%s: encryptionsalt %q is not of the form v1:SALT:CHECK", stackFile, ps.EncryptionSalt)
 	}
