@@ -36,7 +36,12 @@
 //   - [NewWorkerFunction]: SQS events, answered with partial batch responses
 //     (events.SQSEventResponse.BatchItemFailures): a message that fails, cannot be
 //     parsed, or panics is reported alone, and the rest of the batch is acknowledged.
-//     The event source mapping must enable ReportBatchItemFailures.
+//     The event source mapping must enable ReportBatchItemFailures. The batch runs within
+//     the invocation's deadline ([DefaultBatchBudget], see [NewSQSHandlerWithBudget]): 1 s
+//     is kept at the end (250 ms to answer, 750 ms to mark last attempts failed), each record
+//     gets its own deadline (an equal part of the time left, at least 1 s), last deliveries go
+//     first, and records there is no time left for are not started but reported as failures,
+//     marked failed first on their last delivery.
 //   - [NewMigrateFunction]: applies the embedded migrations, invoked as a deploy step.
 //
 // The constructors do no network or database work, so cold starts stay short.

@@ -26,7 +26,15 @@
 //   - GET /healthz answers 200 {"status":"ok"} without touching any dependency.
 //
 // Every error is JSON {"error":"..."} naming what was wrong and what is allowed. A
-// failing dependency answers 503 so that the client retries; bad input never answers 5xx.
+// failing dependency answers 503 with Retry-After so that the client retries; bad input
+// never answers 5xx.
+//
+// A job that cannot be published (the publisher has retried already) answers 503 and leaves
+// the record pending; it is never marked failed for that. The publish may have reached the
+// queue despite the error, and then the worker finishes the image; otherwise the client,
+// told to try again, uploads it again under a new id. Nothing is lost either way. A pending
+// record whose job never reached the queue is found by its age (the images_pending_created_at
+// index) and finished by publishing its job again.
 //
 // # Worker
 //
@@ -37,4 +45,10 @@
 // retries that one message; on the last attempt (receive count >= the queue's maximum)
 // the record is first marked failed, and the error is still returned so that the message
 // ends in the dead-letter queue.
+//
+// The context bounds the work, thumbnailing included (it runs aside and is dropped when the
+// context ends first). Marking a last attempt failed uses a context detached from it, bounded
+// by [Attempt.FinishBy], so that the record tells the truth even when the job ran out of time.
+// [Worker.Abandon] handles a delivery the platform has no time left for: the message fails,
+// and on the last attempt the record is marked failed first.
 package images

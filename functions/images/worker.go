@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // ErrMalformedJob is wrapped by ParseJob's errors: the message is not a job and no
@@ -41,6 +42,10 @@ type Attempt struct {
 	// MaxReceiveCount is the number of deliveries after which the queue moves the
 	// message to its dead-letter queue.
 	MaxReceiveCount int
+	// FinishBy, when set, is the latest time by which a failure on the last attempt must
+	// be recorded: the platform ends the delivery then. Zero allows 5 s after the work
+	// ends. The work itself is bounded by the context given to Process.
+	FinishBy time.Time
 }
 
 // Last reports whether no delivery will follow this one.
@@ -139,7 +144,7 @@ func (w *Worker) thumbnail(ctx context.Context, job Job) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("cannot load original %q: %w", job.Key, err)
 	}
-	thumb, err := Thumbnail(original, ThumbnailMaxSide, w.maxPixels)
+	thumb, err := w.makeThumbnail(ctx, original)
 	if err != nil {
 		return false, fmt.Errorf("cannot make thumbnail of %q: %w", job.Key, err)
 	}
@@ -154,6 +159,76 @@ func (w *Worker) thumbnail(ctx context.Context, job Job) (bool, error) {
 	return ok, nil
 }
 
+// makeThumbnail runs Thumbnail, which is CPU work that cannot be interrupted, so that ctx
+// still bounds the job: when ctx ends first the job fails with ctx's error and the result,
+// when it comes, is dropped.
+func (w *Worker) makeThumbnail(ctx context.Context, original []byte) ([]byte, error) {
+	type result struct {
+		thumb []byte
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- result{err: fmt.Errorf("thumbnailing panicked: %v", p)}
+			}
+		}()
+		thumb, err := Thumbnail(original, ThumbnailMaxSide, w.maxPixels)
+		done <- result{thumb, err}
+	}()
+	select {
+	case r := <-done:
+		return r.thumb, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("thumbnailing did not finish in time: %w", ctx.Err())
+	}
+}
+
+// Abandon handles a delivery that the platform gives no time to process (the invocation's
+// deadline is too close to start it). The message is not acknowledged, so that the queue
+// delivers it again; on the last attempt the record is first marked failed, so that it does
+// not stay pending while the message moves to the dead-letter queue. A record that is no
+// longer pending is acknowledged.
+func (w *Worker) Abandon(ctx context.Context, job Job, at Attempt) (Result, error) {
+	log := w.log.With("id", job.ID, "receiveCount", at.ReceiveCount, "maxReceiveCount", at.MaxReceiveCount)
+	cause := errors.New("not started: too little of the invocation's time was left")
+	if !at.Last() {
+		log.WarnContext(ctx, "no time left to process the job, the queue will retry")
+		return ResultRetry, cause
+	}
+	reason := fmt.Sprintf("the image could not be processed in time after %d attempts", at.ReceiveCount)
+	detached, cancel := w.finishing(ctx, at)
+	defer cancel()
+	marked, err := w.meta.MarkFailed(detached, job.ID, reason)
+	if err != nil {
+		log.ErrorContext(ctx, "last attempt not started and the record cannot be marked failed", "err", err)
+		return ResultRetry, errors.Join(cause, fmt.Errorf("cannot mark image %q failed: %w", job.ID, err))
+	}
+	if !marked {
+		img, err := w.meta.Get(detached, job.ID)
+		if err == nil && img.Status != StatusPending {
+			log.InfoContext(ctx, "image already finished, acknowledging without work", "status", img.Status)
+			return ResultAlreadyFinished, nil
+		}
+		log.ErrorContext(ctx, "last attempt not started and no pending record was marked failed; the message goes to the dead-letter queue", "err", err)
+		return ResultRetry, cause
+	}
+	log.ErrorContext(ctx, "last attempt not started, image marked failed; the message goes to the dead-letter queue")
+	return ResultMarkedFailed, cause
+}
+
+// finishing returns the context for recording a last-attempt failure: detached from ctx,
+// which may already be done, and bounded by at.FinishBy (or detachedTimeout).
+func (w *Worker) finishing(ctx context.Context, at Attempt) (context.Context, context.CancelFunc) {
+	detached := context.WithoutCancel(ctx)
+	by := time.Now().Add(detachedTimeout)
+	if !at.FinishBy.IsZero() && at.FinishBy.Before(by) {
+		by = at.FinishBy
+	}
+	return context.WithDeadline(detached, by)
+}
+
 func (w *Worker) fail(ctx context.Context, log *slog.Logger, job Job, at Attempt, cause error) (Result, error) {
 	if !at.Last() {
 		log.WarnContext(ctx, "processing failed, the queue will retry", "err", cause)
@@ -163,8 +238,8 @@ func (w *Worker) fail(ctx context.Context, log *slog.Logger, job Job, at Attempt
 	if errors.Is(cause, ErrUndecodable) {
 		reason = "the image could not be decoded as JPEG, PNG or GIF (or is over the size limit)"
 	}
-	// The record must tell the truth even when the invocation is out of time.
-	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), detachedTimeout)
+	// The record must tell the truth even when the job ran out of time.
+	detached, cancel := w.finishing(ctx, at)
 	defer cancel()
 	if _, err := w.meta.MarkFailed(detached, job.ID, reason); err != nil {
 		log.ErrorContext(ctx, "last attempt failed and the record cannot be marked failed", "err", err, "cause", cause)

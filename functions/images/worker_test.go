@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -221,6 +222,74 @@ func TestWorkerThumbnailStored(t *testing.T) {
 	}
 	if got := p.meta.Images()[testID]; got.Status != images.StatusDone || got.ThumbnailKey != images.ThumbnailKey(testID) {
 		t.Errorf("record = %+v, want done with thumbnail key", got)
+	}
+}
+
+// TestWorkerAbandon: a delivery the platform has no time for is left for the queue to deliver
+// again; on the last attempt the record is marked failed first, unless it is already finished.
+func TestWorkerAbandon(t *testing.T) {
+	t.Parallel()
+	job := images.Job{ID: testID, Key: images.OriginalKey(testID)}
+	type want struct {
+		result      images.Result
+		failed      bool // an error, so that the message is not acknowledged
+		status      images.Status
+		reason      string
+		transitions int
+	}
+	cases := map[string]struct {
+		reason  string
+		status  images.Status
+		attempt images.Attempt
+		want    want
+	}{
+		"FirstAttempt": {reason: "Attempts remain: nothing is marked, the message fails.", status: images.StatusPending,
+			attempt: images.Attempt{ReceiveCount: 1, MaxReceiveCount: 3}, want: want{result: images.ResultRetry, failed: true, status: images.StatusPending}},
+		"LastAttempt": {reason: "The last attempt is marked failed with the reason, and the message still fails (to the DLQ).", status: images.StatusPending,
+			attempt: images.Attempt{ReceiveCount: 3, MaxReceiveCount: 3, FinishBy: time.Now().Add(time.Second)},
+			want:    want{result: images.ResultMarkedFailed, failed: true, status: images.StatusFailed, reason: "the image could not be processed in time after 3 attempts", transitions: 1}},
+		"LastAttemptAlreadyDone": {reason: "A finished image is acknowledged: nothing for the DLQ.", status: images.StatusDone,
+			attempt: images.Attempt{ReceiveCount: 3, MaxReceiveCount: 3}, want: want{result: images.ResultAlreadyFinished, status: images.StatusDone}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := newPorts()
+			p.meta.Put(images.Image{ID: testID, Status: tc.status})
+			w, _ := images.NewWorker(images.WorkerConfig{Blobs: p.blobs, Meta: p.meta, Logger: quiet})
+			// The invocation's context is already done: marking must not depend on it.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			res, err := w.Abandon(ctx, job, tc.attempt)
+			img := p.meta.Images()[testID]
+			got := want{result: res, failed: err != nil, status: img.Status, reason: img.Error, transitions: p.meta.Transitions()}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("%s\n-want +got:\n%s", tc.reason, diff)
+			}
+			if len(p.blobs.Objects()) != 0 {
+				t.Errorf("%s\nan abandoned job stored objects", tc.reason)
+			}
+		})
+	}
+}
+
+// TestWorkerThumbnailHonoursDeadline: thumbnailing is CPU work that ignores contexts, so a job
+// whose time runs out while it thumbnails must still return at once, store nothing and leave the
+// record pending (the blob and metadata fakes ignore contexts, so only the worker can stop it).
+func TestWorkerThumbnailHonoursDeadline(t *testing.T) {
+	t.Parallel()
+	p := newPorts()
+	_ = p.blobs.Put(context.Background(), images.OriginalKey(testID), imagestest.PNG(3000, 2000), images.TypePNG)
+	p.meta.Put(images.Image{ID: testID, Status: images.StatusPending})
+	w, _ := images.NewWorker(images.WorkerConfig{Blobs: p.blobs, Meta: p.meta, Logger: quiet})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	res, err := w.Process(ctx, images.Job{ID: testID, Key: images.OriginalKey(testID)}, images.Attempt{ReceiveCount: 1, MaxReceiveCount: 3})
+	if res != images.ResultRetry || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Process = %v, %v; want retry with context.DeadlineExceeded", res, err)
+	}
+	if _, ok := p.blobs.Objects()[images.ThumbnailKey(testID)]; ok || p.meta.Images()[testID].Status != images.StatusPending {
+		t.Errorf("a job out of time stored its thumbnail or changed its record: %v, %v", keys(p.blobs.Objects()), p.meta.Images()[testID].Status)
 	}
 }
 
