@@ -1,8 +1,13 @@
 // Package stacks is the one place that knows what the service is: it loads a stack's typed
 // configuration, chooses the cloud, and composes the image pipeline from the components.
 //
-// [Program] is the Pulumi program. main.go runs it under the pulumi CLI, cmd/nimbus runs it inline
-// (Automation API) and under the fake cloud (plan), tests run it under mocks. [Run] is the same
+// [Program] is the Pulumi program. main.go runs it under the pulumi CLI where the Go language host
+// is installed; cmd/nimbus runs it inline on the real engine (preview, up, destroy: the
+// Automation API, internal/engine) and under the fake cloud (plan); tests run it under mocks and
+// on the real engine.
+//
+// Configuration has the form the CLI gives it (see [Load]): nested settings are objects, never
+// flat dotted keys. [Run] is the same
 // program returning its stack outputs instead of exporting them, for callers that read them.
 //
 // The service: an `api` function (HTTP, warm when api.warmInstances > 0) that writes originals to
