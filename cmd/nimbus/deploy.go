@@ -187,7 +187,7 @@ func (d deployer) run(ctx context.Context, s *engine.Stack, op string, yes, show
 }
 
 // pulumiCommand runs the CLI nimbus drives (the pinned one, built on first use) with args, in the
-// project folder, for what nimbus has no command of its own for: `nimbus pulumi config set --path
+// project folder and on the same backend, for what nimbus has no command of its own for: `nimbus pulumi config set --path
 // api.warmInstances 2 -s dev`.
 func pulumiCommand(args []string, stdout, stderr io.Writer) int {
 	dir, err := plan.FindProject(".")
@@ -200,8 +200,15 @@ func pulumiCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
+	backend, err := engine.BackendURL(dir, os.Getenv("PULUMI_BACKEND_URL"))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
 	cmd := exec.Command(path, args...)
 	cmd.Dir, cmd.Stdin, cmd.Stdout, cmd.Stderr = dir, os.Stdin, stdout, stderr
+	// The same backend as nimbus preview/up, so `nimbus pulumi stack ls` sees their stacks.
+	cmd.Env = append(os.Environ(), "PULUMI_BACKEND_URL="+backend, "PULUMI_SKIP_UPDATE_CHECK=true")
 	if err := cmd.Run(); err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {

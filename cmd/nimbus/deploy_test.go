@@ -94,3 +94,14 @@ func TestUpAsksFirst(t *testing.T) {
 		t.Errorf("destroy --yes: exit %d, stderr:\n%s", got, stderr.String())
 	}
 }
+
+// TestPulumiPassthrough: nimbus pulumi runs the CLI the engine commands drive.
+func TestPulumiPassthrough(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if got := pulumiCommand([]string{"version"}, &stdout, &stderr); got != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", got, stderr.String())
+	}
+	if v := strings.TrimSpace(stdout.String()); v != "v3.274.1" && !strings.HasPrefix(v, "v3.") {
+		t.Errorf("nimbus pulumi version printed %q", v)
+	}
+}

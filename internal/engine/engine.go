@@ -113,15 +113,12 @@ func environment(opts Options, stackFile string) (map[string]string, error) {
 		}
 		return os.LookupEnv(k)
 	}
-	if url, ok := get("PULUMI_BACKEND_URL"); ok && url != "" {
-		env["PULUMI_BACKEND_URL"] = url
-	} else {
-		dir := filepath.Join(opts.ProjectDir, StateDir)
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("cannot create the file backend %s: %w", dir, err)
-		}
-		env["PULUMI_BACKEND_URL"] = "file://" + dir
+	url, _ := get("PULUMI_BACKEND_URL")
+	url, err := BackendURL(opts.ProjectDir, url)
+	if err != nil {
+		return nil, err
 	}
+	env["PULUMI_BACKEND_URL"] = url
 	_, hasPhrase := get("PULUMI_CONFIG_PASSPHRASE")
 	file, _ := get("PULUMI_CONFIG_PASSPHRASE_FILE")
 	switch {
@@ -137,6 +134,19 @@ func environment(opts Options, stackFile string) (map[string]string, error) {
 		env[k] = v
 	}
 	return env, nil
+}
+
+// BackendURL is the backend the engine uses: url when set (PULUMI_BACKEND_URL), else the file
+// backend in the project's StateDir, created if missing.
+func BackendURL(projectDir, url string) (string, error) {
+	if url != "" {
+		return url, nil
+	}
+	dir := filepath.Join(projectDir, StateDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("cannot create the file backend %s: %w", dir, err)
+	}
+	return "file://" + dir, nil
 }
 
 // secretsProvider is the stack file's secretsprovider, or passphrase.
