@@ -1,13 +1,16 @@
 package awsadapter_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +24,7 @@ import (
 	"github.com/nimbus-iac/nimbus/functions/awsadapter"
 	"github.com/nimbus-iac/nimbus/functions/images"
 	"github.com/nimbus-iac/nimbus/functions/internal/testenv"
+	"github.com/nimbus-iac/nimbus/functions/postgres"
 )
 
 // awsConfig is the functions' own SDK configuration (AWSConfig) for an environment with test
@@ -310,28 +314,90 @@ func TestFunctionsDoNoIOAtInit(t *testing.T) {
 	}
 }
 
-// TestMigrateFunction invokes the migrate function through the Lambda handler wrapper
-// against a real database, twice.
+// TestMigrateFunction invokes the migrate function through the Lambda wrapper against a real
+// database, as a master user that is no superuser, with the app role's secret read from Secrets
+// Manager through the SDK: the first run applies the migrations and creates the role, the second
+// applies nothing, and a rotated secret's password takes effect on the next run.
 func TestMigrateFunction(t *testing.T) {
 	t.Parallel()
 	pg := testenv.StartPostgres(t)
-	pg.CreateDatabase(t, "images")
-	bouncer := testenv.StartPgBouncer(t, pg, testenv.PgBouncerOptions{})
-	fn, err := awsadapter.NewMigrateFunction(context.Background(), func(k string) string {
-		return map[string]string{"DB_URL": bouncer.URL("images")}[k]
+	pg.CreateOwner(t, "images", "nimbus_master", "master-pw")
+	bouncer := testenv.StartPgBouncer(t, pg, testenv.PgBouncerOptions{Users: map[string]string{"nimbus_master": "master-pw", "nimbus_app": "pw1"}})
+	sm := testenv.StartSecretsManager(t, map[string]string{
+		"arn:app":   `{"username":"nimbus_app","password":"pw1"}`,
+		"arn:other": `{"username":"someone_else","password":"x"}`,
 	})
+	env := map[string]string{
+		"DB_URL": bouncer.URLAs("nimbus_master", "master-pw", "images"), "DB_APP_USER": "nimbus_app", "DB_APP_SECRET_ARN": "arn:app",
+		"AWS_REGION": testenv.Region, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_ENDPOINT_URL_SECRETS_MANAGER": sm.Endpoint,
+	}
+	ctx := context.Background()
+	fn, err := awsadapter.NewMigrateFunction(ctx, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	var first, second awsadapter.MigrateResult
-	if err := testenv.Invoke(context.Background(), fn, map[string]any{}, &first); err != nil {
+	if err := testenv.Invoke(ctx, fn, map[string]any{}, &first); err != nil {
 		t.Fatal(err)
 	}
-	if err := testenv.Invoke(context.Background(), fn, map[string]any{}, &second); err != nil {
+	if err := testenv.Invoke(ctx, fn, map[string]any{}, &second); err != nil {
 		t.Fatal(err)
 	}
 	want := []awsadapter.MigrateResult{{Applied: []string{"0001_create_images"}}, {Applied: []string{}}}
 	if diff := cmp.Diff(want, []awsadapter.MigrateResult{first, second}, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("migrate results: -want +got:\n%s", diff)
+	}
+	connects := func(url string) error {
+		p := postgres.NewPool(awsadapter.DBConfigFunc(awsadapter.DBEnv{URL: url}, "", nil, nil))
+		defer p.Close()
+		_, err := postgres.NewStore(p).Get(ctx, images.NewID())
+		if errors.Is(err, images.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	if err := connects(bouncer.URLAs("nimbus_app", "pw1", "images")); err != nil {
+		t.Errorf("the app role through PgBouncer with the secret's password: %v", err)
+	}
+	sm.Set("arn:app", `{"username":"nimbus_app","password":"pw2"}`)
+	if err := testenv.Invoke(ctx, fn, map[string]any{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := connects(pg.URLAs("nimbus_app", "pw2", "images")); err != nil {
+		t.Errorf("the app role with the rotated password: %v", err)
+	}
+	if sm.Reads("arn:app") != 3 {
+		t.Errorf("the app secret was read %d times in 3 runs, want once per run", sm.Reads("arn:app"))
+	}
+
+	env["DB_APP_SECRET_ARN"] = "arn:other"
+	other, err := awsadapter.NewMigrateFunction(ctx, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = testenv.Invoke(ctx, other, map[string]any{}, nil)
+	if wantErr := `secret arn:other is for user "someone_else" but DB_APP_USER is "nimbus_app"`; err == nil || !strings.Contains(err.Error(), wantErr) {
+		t.Errorf("a secret for another user: err = %v, want one containing %q", err, wantErr)
+	}
+}
+
+// TestMigrateFunctionWithoutAppRole: without DB_APP_USER (an external pooler, whose URL is the only
+// credential) migrate manages no role and says why.
+func TestMigrateFunctionWithoutAppRole(t *testing.T) {
+	t.Parallel()
+	pg := testenv.StartPostgres(t)
+	url := pg.CreateDatabase(t, "images")
+	var logs bytes.Buffer
+	deps := awsadapter.Deps{AWS: awsConfig(t, ""), Secrets: &fakeSecrets{}, Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
+	env, err := awsadapter.LoadEnv("migrate", func(k string) string { return map[string]string{"DB_URL": url}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res awsadapter.MigrateResult
+	if err := testenv.Invoke(context.Background(), awsadapter.MigrateFunction(env, deps), map[string]any{}, &res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "DB_APP_USER is not set, so no app role is managed") || len(res.Applied) != 1 {
+		t.Errorf("applied %v, logs:\n%s\nwant the migration applied and the reason no role is managed logged", res.Applied, logs.String())
 	}
 }

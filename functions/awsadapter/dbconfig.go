@@ -33,6 +33,23 @@ const secretTTL = 5 * time.Minute
 // and credentials as described in the package documentation. region and creds sign IAM
 // auth tokens; secrets reads Secrets Manager. Nothing is called until the pool opens.
 func DBConfigFunc(db DBEnv, region string, creds aws.CredentialsProvider, secrets SecretGetter) postgres.ConfigFunc {
+	configure := dbConfig(db, region, creds, secrets)
+	return func(ctx context.Context) (*pgxpool.Config, error) {
+		cfg, err := configure(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if db.MaxConns > 0 {
+			cfg.MaxConns = db.MaxConns
+		}
+		if err := applyRoots(cfg, db.SSLRootCert); err != nil {
+			return nil, err
+		}
+		return cfg, nil
+	}
+}
+
+func dbConfig(db DBEnv, region string, creds aws.CredentialsProvider, secrets SecretGetter) postgres.ConfigFunc {
 	return func(ctx context.Context) (*pgxpool.Config, error) {
 		switch {
 		case db.URL != "":
@@ -133,7 +150,18 @@ func (c *secretCache) credentials(ctx context.Context) (string, string, error) {
 	if c.password != "" && time.Since(c.fetched) < secretTTL {
 		return c.user, c.password, nil
 	}
-	s, err := readSecret(ctx, c.get, c.arn)
+	user, password, err := readCredentials(ctx, c.get, c.arn)
+	if err != nil {
+		return "", "", err
+	}
+	c.user, c.password, c.fetched = user, password, time.Now()
+	return c.user, c.password, nil
+}
+
+// readCredentials reads a secret holding JSON {"username","password"} (RDS's managed secrets,
+// and what RDS Proxy requires of the secrets it connects with).
+func readCredentials(ctx context.Context, secrets SecretGetter, arn string) (user, password string, err error) {
+	s, err := readSecret(ctx, secrets, arn)
 	if err != nil {
 		return "", "", err
 	}
@@ -142,8 +170,20 @@ func (c *secretCache) credentials(ctx context.Context) (string, string, error) {
 		Password string `json:"password"`
 	}
 	if err := json.Unmarshal([]byte(s), &v); err != nil || v.Password == "" {
-		return "", "", fmt.Errorf("secret %s must be JSON {\"username\",\"password\"} with a password", c.arn)
+		return "", "", fmt.Errorf("secret %s must be JSON {\"username\",\"password\"} with a password", arn)
 	}
-	c.user, c.password, c.fetched = v.Username, v.Password, time.Now()
-	return c.user, c.password, nil
+	return v.Username, v.Password, nil
+}
+
+// AppRole reads the app role's credentials for migrate: DB_APP_SECRET_ARN's JSON, whose username
+// must be DB_APP_USER.
+func AppRole(ctx context.Context, db DBEnv, secrets SecretGetter) (postgres.AppRole, error) {
+	user, password, err := readCredentials(ctx, secrets, db.AppSecretARN)
+	if err != nil {
+		return postgres.AppRole{}, err
+	}
+	if user != db.AppUser {
+		return postgres.AppRole{}, fmt.Errorf("secret %s is for user %q but DB_APP_USER is %q: they must name the same role", db.AppSecretARN, user, db.AppUser)
+	}
+	return postgres.AppRole{Name: user, Password: password}, nil
 }

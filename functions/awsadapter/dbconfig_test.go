@@ -147,3 +147,29 @@ func TestDBAuthAgainstRealServers(t *testing.T) {
 		})
 	}
 }
+
+// TestDBConfigMaxConns: DB_MAX_CONNS sizes every pool, whatever the way of connecting.
+func TestDBConfigMaxConns(t *testing.T) {
+	t.Parallel()
+	secrets := &fakeSecrets{values: map[string]string{"arn:url": "postgres://u:p@pooler.example/db?sslmode=disable"}}
+	got := map[string]int32{}
+	for name, vars := range map[string]map[string]string{
+		"default": {"DB_URL": "postgres://u@h/db?sslmode=disable"},
+		"url":     {"DB_URL": "postgres://u@h/db?sslmode=disable", "DB_MAX_CONNS": "1"},
+		"iam":     {"DB_AUTH": "iam", "DB_HOST": "h", "DB_NAME": "d", "DB_USER": "u", "DB_MAX_CONNS": "7"},
+		"secret":  {"DB_AUTH": "url", "DB_SECRET_ARN": "arn:url", "DB_MAX_CONNS": "20"},
+	} {
+		env, err := awsadapter.LoadEnv("migrate", func(k string) string { return vars[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := awsadapter.DBConfigFunc(env.DB, "us-east-1", testCreds, secrets)(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[name] = cfg.MaxConns
+	}
+	if diff := cmp.Diff(map[string]int32{"default": 2, "url": 1, "iam": 7, "secret": 20}, got); diff != "" {
+		t.Errorf("pool sizes -want +got:\n%s", diff)
+	}
+}

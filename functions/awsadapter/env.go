@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nimbus-iac/nimbus/functions/images"
+	"github.com/nimbus-iac/nimbus/functions/postgres"
 )
 
 // Function names, as LoadEnv takes them.
@@ -35,8 +36,24 @@ type DBEnv struct {
 	User      string // DB_USER
 	Auth      string // DB_AUTH: iam, secret or url
 	SecretARN string // DB_SECRET_ARN, for secret and url
-	SSLMode   string // DB_SSLMODE, default require
+	SSLMode   string // DB_SSLMODE, default verify-full (DefaultSSLMode)
+	// SSLRootCert is DB_SSLROOTCERT: a PEM file of more roots to trust, beside the system's and
+	// Amazon RDS's (RootCAs). Optional.
+	SSLRootCert string
+	// MaxConns is DB_MAX_CONNS: the most connections one instance opens, default
+	// postgres.MaxConns (2), 1 to 20.
+	MaxConns int32
+	// AppUser (DB_APP_USER) and AppSecretARN (DB_APP_SECRET_ARN), migrate only: the role the
+	// api and worker connect as, which migrate creates and keeps, and the secret holding its
+	// {"username","password"}. Both empty: no app role is managed.
+	AppUser, AppSecretARN string
 }
+
+// DB_MAX_CONNS bounds.
+const (
+	MinMaxConns = 1
+	MaxMaxConns = 20
+)
 
 // DB_AUTH values.
 const (
@@ -85,11 +102,27 @@ func LoadEnv(function string, getenv func(string) string) (Env, error) {
 			env.MaxReceiveCount = n
 		}
 	case FunctionMigrate:
+		env.DB.AppUser = strings.TrimSpace(getenv("DB_APP_USER"))
+		env.DB.AppSecretARN = strings.TrimSpace(getenv("DB_APP_SECRET_ARN"))
+		switch {
+		case env.DB.AppUser != "" && env.DB.AppSecretARN == "":
+			errs = append(errs, errors.New("DB_APP_SECRET_ARN is required when DB_APP_USER is set: the app role's password comes from it"))
+		case env.DB.AppUser == "" && env.DB.AppSecretARN != "":
+			errs = append(errs, errors.New("DB_APP_USER is required when DB_APP_SECRET_ARN is set: it names the app role"))
+		case env.DB.AppUser != "":
+			if err := (postgres.AppRole{Name: env.DB.AppUser, Password: "-"}).Validate(); err != nil {
+				errs = append(errs, fmt.Errorf("DB_APP_USER: %w", err))
+			}
+		}
 	default:
 		return Env{}, fmt.Errorf("unknown function %q: want %s, %s or %s", function, FunctionAPI, FunctionWorker, FunctionMigrate)
 	}
 	db, err := loadDBEnv(getenv)
 	errs = append(errs, err)
+	db.AppUser, db.AppSecretARN = env.DB.AppUser, env.DB.AppSecretARN
+	if db.AppUser != "" && db.AppUser == db.User {
+		errs = append(errs, fmt.Errorf("DB_APP_USER must differ from DB_USER (the migrating user), both are %q", db.User))
+	}
 	env.DB = db
 	if err := errors.Join(errs...); err != nil {
 		return Env{}, fmt.Errorf("invalid environment of the %s function: %w", function, err)
@@ -99,11 +132,18 @@ func LoadEnv(function string, getenv func(string) string) (Env, error) {
 
 func loadDBEnv(getenv func(string) string) (DBEnv, error) {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
-	db := DBEnv{URL: get("DB_URL")}
-	if db.URL != "" {
-		return db, nil
-	}
+	db := DBEnv{URL: get("DB_URL"), MaxConns: postgres.MaxConns, SSLRootCert: get("DB_SSLROOTCERT")}
 	var errs []error
+	if v := get("DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < MinMaxConns || n > MaxMaxConns {
+			errs = append(errs, fmt.Errorf("DB_MAX_CONNS must be a whole number of connections per instance between %d and %d, got %q", MinMaxConns, MaxMaxConns, v))
+		}
+		db.MaxConns = int32(n)
+	}
+	if db.URL != "" {
+		return db, errors.Join(errs...)
+	}
 	db.Auth = get("DB_AUTH")
 	db.SecretARN = get("DB_SECRET_ARN")
 	switch db.Auth {
@@ -113,9 +153,9 @@ func loadDBEnv(getenv func(string) string) (DBEnv, error) {
 			errs = append(errs, fmt.Errorf("DB_SECRET_ARN is required when DB_AUTH is %q", db.Auth))
 		}
 	case "":
-		return db, fmt.Errorf("DB_AUTH is required (one of %s), or DB_URL for local runs", strings.Join(authModes, ", "))
+		return db, errors.Join(append(errs, fmt.Errorf("DB_AUTH is required (one of %s), or DB_URL for local runs", strings.Join(authModes, ", ")))...)
 	default:
-		return db, fmt.Errorf("DB_AUTH must be one of %s, got %q", strings.Join(authModes, ", "), db.Auth)
+		return db, errors.Join(append(errs, fmt.Errorf("DB_AUTH must be one of %s, got %q", strings.Join(authModes, ", "), db.Auth))...)
 	}
 	if db.Auth == AuthURL {
 		// The secret's URL names host, database and user.
@@ -137,7 +177,7 @@ func loadDBEnv(getenv func(string) string) (DBEnv, error) {
 		}
 		db.Port = p
 	}
-	db.SSLMode = "require"
+	db.SSLMode = DefaultSSLMode
 	if v := get("DB_SSLMODE"); v != "" {
 		if !slices.Contains(sslModes, v) {
 			errs = append(errs, fmt.Errorf("DB_SSLMODE must be one of %s, got %q", strings.Join(sslModes, ", "), v))

@@ -125,12 +125,22 @@ func MigrateFunction(env Env, deps Deps) MigrateHandler {
 		log = slog.Default()
 	}
 	return func(ctx context.Context) (MigrateResult, error) {
-		applied, err := postgres.Migrate(ctx, pool)
+		var applied []string
+		var err error
+		if env.DB.AppUser == "" {
+			log.InfoContext(ctx, "DB_APP_USER is not set, so no app role is managed: the api and worker connect with the credentials they are given (with an external pooler, its URL is the only credential)")
+			applied, err = postgres.Migrate(ctx, pool)
+		} else {
+			var role postgres.AppRole
+			if role, err = AppRole(ctx, env.DB, deps.Secrets); err == nil {
+				applied, err = postgres.MigrateWithAppRole(ctx, pool, role)
+			}
+		}
 		if err != nil {
 			log.ErrorContext(ctx, "migration failed", "err", err)
 			return MigrateResult{}, err
 		}
-		log.InfoContext(ctx, "migrations applied", "applied", applied)
+		log.InfoContext(ctx, "migrations applied", "applied", applied, "appRole", env.DB.AppUser)
 		return MigrateResult{Applied: append([]string{}, applied...)}, nil
 	}
 }

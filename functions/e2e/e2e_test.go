@@ -38,39 +38,73 @@ type stack struct {
 	api    awsadapter.APIHandler
 	worker awsadapter.WorkerHandler
 	db     *pgx.Conn // direct superuser connection, for assertions
+	// sqsFront, with stackOptions.faultySQS, stands between the functions and goaws.
+	sqsFront *testenv.Faulty
 }
 
 type stackOptions struct {
 	visibilityTimeout int // seconds
 	maxReceiveCount   int
 	maxUploadBytes    int
+	// faultySQS puts a testenv.Faulty between the functions and goaws.
+	faultySQS bool
 }
 
-// newStack starts the servers, sets the functions' environment (the contract's
-// variables plus AWS_ENDPOINT_URL_S3/SQS), runs the migrate function, and builds the
-// api and worker functions from that environment as their mains do. Tests that use it
-// cannot run in parallel (the AWS SDK reads the process environment).
+// Database roles of the stack: the master user migrate connects as (no superuser, as on RDS),
+// and the app role the api and worker connect as, which migrate creates.
+const (
+	masterUser     = "nimbus_master"
+	masterPassword = "master-password"
+	appUser        = "nimbus_app"
+	masterSecret   = "arn:aws:secretsmanager:us-east-1:000000000000:secret:nimbus-master-AbCdEf"
+	appSecret      = "arn:aws:secretsmanager:us-east-1:000000000000:secret:nimbus-app-AbCdEf"
+)
+
+// newStack starts the servers, sets the functions' environment as the components do (the
+// contract's variables: secret database auth through PgBouncer, the secrets in a local Secrets
+// Manager) plus the endpoint overrides, runs the migrate function as the master user, which
+// creates the app role, and builds the api and worker functions from that environment as their
+// mains do: they connect as the app role. Tests that use it cannot run in parallel (the AWS SDK
+// reads the process environment).
 func newStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
 	pg := testenv.StartPostgres(t)
-	direct := pg.CreateDatabase(t, "images")
-	bouncer := testenv.StartPgBouncer(t, pg, testenv.PgBouncerOptions{})
+	pg.CreateOwner(t, "images", masterUser, masterPassword)
+	appPassword := "app-" + images.NewID()
+	bouncer := testenv.StartPgBouncer(t, pg, testenv.PgBouncerOptions{Users: map[string]string{masterUser: masterPassword, appUser: appPassword}})
+	secrets := testenv.StartSecretsManager(t, map[string]string{
+		masterSecret: `{"username":"` + masterUser + `","password":"` + masterPassword + `"}`,
+		appSecret:    `{"username":"` + appUser + `","password":"` + appPassword + `"}`,
+	})
 	st := &stack{s3: testenv.StartS3(t, bucket), sqs: testenv.StartSQS(t)}
 	st.queue = st.sqs.CreateQueue(t, testenv.QueueOptions{VisibilityTimeout: opts.visibilityTimeout, MaxReceiveCount: opts.maxReceiveCount})
+	sqsEndpoint := st.sqs.Endpoint
+	if opts.faultySQS {
+		st.sqsFront = testenv.StartFaulty(t, st.sqs.Endpoint)
+		sqsEndpoint = st.sqsFront.Endpoint
+	}
 	st.env = map[string]string{
-		"IMAGES_BUCKET":               bucket,
-		"JOBS_QUEUE_URL":              st.queue.URL,
-		"JOBS_MAX_RECEIVE_COUNT":      fmt.Sprint(opts.maxReceiveCount),
-		"MAX_UPLOAD_BYTES":            fmt.Sprint(opts.maxUploadBytes),
-		"DB_URL":                      bouncer.URL("images"),
-		"AWS_ENDPOINT_URL_S3":         st.s3.Endpoint,
-		"AWS_ENDPOINT_URL_SQS":        st.sqs.Endpoint,
-		"AWS_REGION":                  testenv.Region,
-		"AWS_ACCESS_KEY_ID":           "test",
-		"AWS_SECRET_ACCESS_KEY":       "test",
-		"AWS_CONFIG_FILE":             t.TempDir() + "/none",
-		"AWS_SHARED_CREDENTIALS_FILE": t.TempDir() + "/none",
-		"AWS_EC2_METADATA_DISABLED":   "true",
+		"IMAGES_BUCKET":                    bucket,
+		"JOBS_QUEUE_URL":                   st.queue.URL,
+		"JOBS_MAX_RECEIVE_COUNT":           fmt.Sprint(opts.maxReceiveCount),
+		"MAX_UPLOAD_BYTES":                 fmt.Sprint(opts.maxUploadBytes),
+		"DB_HOST":                          bouncer.Host,
+		"DB_PORT":                          fmt.Sprint(bouncer.Port),
+		"DB_NAME":                          "images",
+		"DB_AUTH":                          "secret",
+		"DB_USER":                          appUser,
+		"DB_SECRET_ARN":                    appSecret,
+		"DB_SSLMODE":                       "disable", // PgBouncer here speaks no TLS; TestDBVerifyFull covers verify-full
+		"DB_MAX_CONNS":                     "2",
+		"AWS_ENDPOINT_URL_S3":              st.s3.Endpoint,
+		"AWS_ENDPOINT_URL_SQS":             sqsEndpoint,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": secrets.Endpoint,
+		"AWS_REGION":                       testenv.Region,
+		"AWS_ACCESS_KEY_ID":                "test",
+		"AWS_SECRET_ACCESS_KEY":            "test",
+		"AWS_CONFIG_FILE":                  t.TempDir() + "/none",
+		"AWS_SHARED_CREDENTIALS_FILE":      t.TempDir() + "/none",
+		"AWS_EC2_METADATA_DISABLED":        "true",
 	}
 	if opts.maxUploadBytes == 0 {
 		delete(st.env, "MAX_UPLOAD_BYTES")
@@ -78,8 +112,15 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	for k, v := range st.env {
 		t.Setenv(k, v)
 	}
+	// migrate gets the master user and the app role's name and secret, as its component sets.
+	migrateEnv := map[string]string{"DB_USER": masterUser, "DB_SECRET_ARN": masterSecret, "DB_APP_USER": appUser, "DB_APP_SECRET_ARN": appSecret}
 	ctx := context.Background()
-	migrate, err := awsadapter.NewMigrateFunction(ctx, os.Getenv)
+	migrate, err := awsadapter.NewMigrateFunction(ctx, func(k string) string {
+		if v, ok := migrateEnv[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,16 +133,17 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	if st.worker, err = awsadapter.NewWorkerFunction(ctx, os.Getenv); err != nil {
 		t.Fatal(err)
 	}
-	if st.db, err = pgx.Connect(ctx, direct); err != nil {
+	if st.db, err = pgx.Connect(ctx, pg.URL("images")); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.db.Close(context.Background()) })
-	// A test-only trigger logs every row UPDATE of images, so that tests count state
-	// transitions as the database saw them.
+	// A test-only trigger logs every row UPDATE of images with the user who made it, so that
+	// tests count state transitions as the database saw them. It runs with its owner's rights
+	// (SECURITY DEFINER): the app role may not write image_updates.
 	if _, err := st.db.Exec(ctx, `
-		CREATE TABLE image_updates (id uuid, old_status text, new_status text);
-		CREATE FUNCTION log_image_update() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN INSERT INTO image_updates VALUES (OLD.id, OLD.status, NEW.status); RETURN NEW; END $$;
+		CREATE TABLE image_updates (id uuid, old_status text, new_status text, by_user text);
+		CREATE FUNCTION log_image_update() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+		BEGIN INSERT INTO image_updates VALUES (OLD.id, OLD.status, NEW.status, session_user); RETURN NEW; END $$;
 		CREATE TRIGGER log_image_update AFTER UPDATE ON images FOR EACH ROW EXECUTE FUNCTION log_image_update();`); err != nil {
 		t.Fatal(err)
 	}
@@ -144,12 +186,23 @@ func (st *stack) status(t *testing.T, id string) map[string]any {
 	return m
 }
 
-// updates returns the status changes the database recorded for id, as "old>new".
+// updates returns the status changes the database recorded for id, as "old>new". Every one
+// must have been made by the app role.
 func (st *stack) updates(t *testing.T, id string) []string {
 	t.Helper()
-	rows, _ := st.db.Query(context.Background(), `SELECT old_status || '>' || new_status FROM image_updates WHERE id = $1::uuid`, id)
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
+	rows, _ := st.db.Query(context.Background(), `SELECT old_status || '>' || new_status, by_user FROM image_updates WHERE id = $1::uuid`, id)
+	var out []string
+	for rows.Next() {
+		var change, by string
+		if err := rows.Scan(&change, &by); err != nil {
+			t.Fatal(err)
+		}
+		if by != appUser {
+			t.Errorf("image %s went %s as %q, want the app role %q", id, change, by, appUser)
+		}
+		out = append(out, change)
+	}
+	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -274,6 +327,67 @@ func TestUploadToThumbnail(t *testing.T) {
 // the API; the worker fails them on every delivery, marks the image failed on the last
 // (ApproximateReceiveCount = maxReceiveCount), and the message lands in the DLQ after
 // exactly maxReceiveCount deliveries. The API then reports failed.
+// TestQueueFailures puts a failing server between the API and goaws. While SQS is down (every
+// attempt answered 503), an upload is refused with 503 and Retry-After and its record stays
+// pending, not failed; a transient failure (two 500s) is absorbed by the SDK's retryer and the
+// upload is accepted; once SQS is back, the client's retry of the refused upload is accepted and
+// the worker finishes it.
+func TestQueueFailures(t *testing.T) {
+	st := newStack(t, stackOptions{visibilityTimeout: 5, maxReceiveCount: 3, faultySQS: true})
+	upload := func() (int, events.APIGatewayV2HTTPResponse, map[string]any) {
+		t.Helper()
+		var resp events.APIGatewayV2HTTPResponse
+		if err := testenv.Invoke(context.Background(), st.api, testenv.APIGatewayRequest("POST", "/images", map[string]string{"Content-Type": "image/png"}, imagestest.PNG(64, 64)), &resp); err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		_ = json.Unmarshal([]byte(resp.Body), &m)
+		return resp.StatusCode, resp, m
+	}
+
+	st.sqsFront.Down(503, "ServiceUnavailable")
+	code, resp, body := upload()
+	_, failedCalls := st.sqsFront.Requests()
+	rows, _ := st.db.Query(context.Background(), `SELECT status FROM images`)
+	refused, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{"code": code, "retryAfter": resp.Headers["Retry-After"], "records": refused, "queued": len(st.sqs.Bodies(t, st.queue)), "attempts": failedCalls}
+	want := map[string]any{"code": 503, "retryAfter": "1", "records": []string{"pending"}, "queued": 0, "attempts": 3}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("upload while SQS is down: -want +got:\n%s\nbody: %v", diff, body)
+	}
+
+	st.sqsFront.Up()
+	st.sqsFront.FailNext(2, 500, "InternalFailure")
+	code, _, body = upload()
+	if code != 202 {
+		t.Fatalf("upload through two transient 500s: %d %v, want 202 (the SDK retries)", code, body)
+	}
+	code, _, retried := upload() // the client retrying the refused upload
+	if code != 202 {
+		t.Fatalf("retried upload: %d %v", code, retried)
+	}
+	ids := []string{body["id"].(string), retried["id"].(string)}
+	if _, err := st.esm(st.worker).Run(deadline(t, 20*time.Second), func() bool { return st.queueEmpty(t, st.queue) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if s := st.status(t, id)["status"]; s != "done" {
+			t.Errorf("image %s is %v after the worker, want done", id, s)
+		}
+	}
+	var statuses []string
+	rows, _ = st.db.Query(context.Background(), `SELECT status FROM images ORDER BY status`)
+	if statuses, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"done", "done", "pending"}, statuses); diff != "" {
+		t.Errorf("records: -want +got (the refused upload's record stays pending, never failed):\n%s", diff)
+	}
+}
+
 func TestPoisonImageGoesToDLQ(t *testing.T) {
 	st := newStack(t, stackOptions{visibilityTimeout: 1, maxReceiveCount: 3})
 	id := st.upload(t, imagestest.CorruptPNG(), "image/png")

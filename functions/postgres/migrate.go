@@ -41,10 +41,29 @@ func Migrate(ctx context.Context, pool *Pool) ([]string, error) {
 	return MigrateFS(ctx, db, Migrations())
 }
 
+// MigrateWithAppRole applies the embedded migrations and then, in the same transaction,
+// ensures the app role the api and worker connect as (see ensureAppRole): created if missing,
+// its password set, and exactly the privileges the service needs. Both run on every call, so a
+// second run applies no migration but re-applies the password and the grants.
+func MigrateWithAppRole(ctx context.Context, pool *Pool, role AppRole) ([]string, error) {
+	if err := role.Validate(); err != nil {
+		return nil, err
+	}
+	db, err := pool.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return migrateFS(ctx, db, Migrations(), &role)
+}
+
 // MigrateFS applies the *.sql files at the root of fsys that are not yet recorded in
 // schema_migrations, in name order, in one transaction, and returns the versions (file
 // names without .sql) it applied. It is safe to run concurrently and repeatedly.
-func MigrateFS(ctx context.Context, db *pgxpool.Pool, fsys fs.FS) (applied []string, err error) {
+func MigrateFS(ctx context.Context, db *pgxpool.Pool, fsys fs.FS) ([]string, error) {
+	return migrateFS(ctx, db, fsys, nil)
+}
+
+func migrateFS(ctx context.Context, db *pgxpool.Pool, fsys fs.FS, role *AppRole) (applied []string, err error) {
 	files, err := readMigrations(fsys)
 	if err != nil {
 		return nil, err
@@ -106,6 +125,11 @@ func MigrateFS(ctx context.Context, db *pgxpool.Pool, fsys fs.FS) (applied []str
 			return nil, fmt.Errorf("cannot record migration %q: %w", m.version, err)
 		}
 		applied = append(applied, m.version)
+	}
+	if role != nil {
+		if err := ensureAppRole(ctx, tx, *role); err != nil {
+			return nil, fmt.Errorf("cannot ensure the app role: %w", err)
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("cannot commit migrations: %w", err)

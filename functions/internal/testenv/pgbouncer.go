@@ -26,6 +26,8 @@ type PgBouncerOptions struct {
 	// PoolSize is the number of server connections per database and user
 	// (default_pool_size); 0 means 4.
 	PoolSize int
+	// Users are more roles PgBouncer lets in (name → password), besides the superuser.
+	Users map[string]string
 }
 
 // StartPgBouncer starts PgBouncer in transaction mode in front of pg and stops it when
@@ -41,7 +43,11 @@ func StartPgBouncer(t testing.TB, pg *Postgres, opts PgBouncerOptions) *PgBounce
 	}
 	cred := serverUser(t)
 	dir := serverDir(t, cred)
-	writeFile(t, cred, filepath.Join(dir, "userlist.txt"), fmt.Sprintf("%q %q\n", pg.User, pg.Password), 0o600)
+	userlist := fmt.Sprintf("%q %q\n", pg.User, pg.Password)
+	for u, pw := range opts.Users {
+		userlist += fmt.Sprintf("%q %q\n", u, pw)
+	}
+	writeFile(t, cred, filepath.Join(dir, "userlist.txt"), userlist, 0o600)
 
 	var lastErr error
 	for range 3 {
@@ -99,4 +105,9 @@ func StartPgBouncer(t testing.TB, pg *Postgres, opts PgBouncerOptions) *PgBounce
 // URL returns a connection URL for database through PgBouncer.
 func (b *PgBouncer) URL(database string) string {
 	return pgURL(b.User, b.Password, b.Host, b.Port, database)
+}
+
+// URLAs returns a connection URL for database through PgBouncer as user.
+func (b *PgBouncer) URLAs(user, password, database string) string {
+	return pgURL(user, password, b.Host, b.Port, database)
 }

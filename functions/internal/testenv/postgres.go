@@ -63,8 +63,21 @@ func postgresBinDir() (string, bool) {
 	return "", false
 }
 
+// PostgresOptions tune StartPostgresWith.
+type PostgresOptions struct {
+	// TLSCert and TLSKey, when set, are the server's PEM certificate (chain) and key: the
+	// server then also accepts TLS connections (ssl=on), which a client may require.
+	TLSCert, TLSKey []byte
+}
+
 // StartPostgres starts a new cluster for the test and stops it when the test ends.
 func StartPostgres(t testing.TB) *Postgres {
+	t.Helper()
+	return StartPostgresWith(t, PostgresOptions{})
+}
+
+// StartPostgresWith is StartPostgres with options.
+func StartPostgresWith(t testing.TB, opts PostgresOptions) *Postgres {
 	t.Helper()
 	bin, ok := postgresBinDir()
 	if !ok {
@@ -81,15 +94,23 @@ func StartPostgres(t testing.TB) *Postgres {
 		t.Fatalf("initdb failed: %v\n%s", err, out)
 	}
 
+	var tlsArgs []string
+	if opts.TLSCert != nil {
+		writeFile(t, cred, filepath.Join(dir, "server.crt"), string(opts.TLSCert), 0o600)
+		writeFile(t, cred, filepath.Join(dir, "server.key"), string(opts.TLSKey), 0o600)
+		tlsArgs = []string{"-c", "ssl=on", "-c", "ssl_cert_file=" + filepath.Join(dir, "server.crt"), "-c", "ssl_key_file=" + filepath.Join(dir, "server.key")}
+	}
+
 	var lastErr error
 	for range 3 { // a free port can be taken between choosing and binding it
 		port := freePort(t)
-		p, err := start(cred, "postgres", filepath.Join(dir, "postgres.log"), filepath.Join(bin, "postgres"),
+		args := append([]string{
 			"-D", data, "-p", strconv.Itoa(port), "-k", dir,
 			"-c", "listen_addresses=127.0.0.1",
 			"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
 			"-c", "max_connections=60", "-c", "shared_buffers=16MB",
-			"-c", "log_min_messages=warning", "-c", "logging_collector=off")
+			"-c", "log_min_messages=warning", "-c", "logging_collector=off"}, tlsArgs...)
+		p, err := start(cred, "postgres", filepath.Join(dir, "postgres.log"), filepath.Join(bin, "postgres"), args...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,6 +156,35 @@ func (p *Postgres) CreateDatabase(t testing.TB, name string) string {
 		t.Fatalf("cannot create database %q: %v", name, err)
 	}
 	return p.URL(name)
+}
+
+// URLAs returns a connection URL for database as user, over TCP.
+func (p *Postgres) URLAs(user, password, database string) string {
+	return pgURL(user, password, p.Host, p.Port, database)
+}
+
+// CreateOwner creates a login role that is no superuser but may create roles (as RDS's master
+// user: CREATEROLE and CREATEDB, no SUPERUSER), and a database it owns, and returns the
+// database's URL as that role.
+func (p *Postgres) CreateOwner(t testing.TB, database, user, password string) string {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, p.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var stmt string
+	if err := c.QueryRow(ctx, `SELECT format('CREATE ROLE %I WITH LOGIN CREATEROLE CREATEDB PASSWORD %L', $1::text, $2::text)`, user, password).Scan(&stmt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, stmt); err != nil {
+		t.Fatalf("cannot create role %q: %v", user, err)
+	}
+	if _, err := c.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{database}.Sanitize()+" OWNER "+pgx.Identifier{user}.Sanitize()); err != nil {
+		t.Fatalf("cannot create database %q: %v", database, err)
+	}
+	return p.URLAs(user, password, database)
 }
 
 func pgURL(user, password, host string, port int, database string) string {
