@@ -70,6 +70,11 @@ var models = map[string]model{
 	"aws:secretsmanager/secret:Secret":               secretsManagerSecret,
 	"aws:secretsmanager/secretVersion:SecretVersion": secretsManagerSecretVersion,
 	"aws:kms/key:Key":                                kmsKey,
+	// SNS
+	"aws:sns/topic:Topic":                         snsTopic,
+	"aws:sns/topicSubscription:TopicSubscription": snsTopicSubscription,
+	// The random provider
+	"random:index/randomPassword:RandomPassword": randomPassword,
 }
 
 // fixedTime is the creation timestamp every model reports.
@@ -647,7 +652,16 @@ func rdsInstance(r *Request) (string, resource.PropertyMap) {
 		port = int(p)
 	}
 	address := fmt.Sprintf("%s.%s.%s.rds.amazonaws.com", ident, rdsHash(r.Region, r.Account), r.Region)
-	resourceID := "db-" + strings.ToUpper(r.Alnum(26, "resource"))
+	// A new instance gets a new resource id. The fake cannot see a replacement happen, so the id
+	// also derives from the properties whose change replaces the instance (ForceNew in the
+	// provider): the same program with such a change plans a different instance.
+	var replacing []string
+	for _, k := range []string{"identifier", "identifierPrefix", "dbName", "username", "engine", "storageEncrypted", "kmsKeyId", "availabilityZone", "characterSetName"} {
+		if v := r.Inputs[resource.PropertyKey(k)]; !v.IsNull() {
+			replacing = append(replacing, fmt.Sprintf("%s=%v", k, unwrap(v).Mappable()))
+		}
+	}
+	resourceID := "db-" + strings.ToUpper(r.Alnum(26, "resource\x00"+strings.Join(replacing, "\x00")))
 	az := r.Str("availabilityZone")
 	if az == "" {
 		az = r.Region + "a"
@@ -799,4 +813,106 @@ func kmsKey(r *Request) (string, resource.PropertyMap) {
 	setDefault(r, c, "multiRegion", false)
 	tagsAll(r, c)
 	return keyID, c
+}
+
+func snsTopic(r *Request) (string, resource.PropertyMap) {
+	fifo := r.Bool("fifoTopic")
+	name := r.Str("name")
+	if name == "" {
+		if p := r.Str("namePrefix"); p != "" {
+			name = p + r.Hex(26, "prefix")
+		} else {
+			sub := *r
+			sub.Name = strings.TrimSuffix(r.Name, ".fifo")
+			max := 256
+			if fifo {
+				max -= len(".fifo")
+			}
+			name = sub.Autoname(max)
+		}
+		if fifo && !strings.HasSuffix(name, ".fifo") {
+			name += ".fifo"
+		}
+	}
+	topicArn := arn("sns", r.Region, r.Account, name)
+	c := props(map[string]any{
+		"name":                 name,
+		"arn":                  topicArn,
+		"owner":                r.Account,
+		"beginningArchiveTime": "",
+	})
+	// The policy SNS gives a topic created without one: the owner account's principals only.
+	setDefault(r, c, "policy", fmt.Sprintf(`{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{"AWS":"*"},"Action":["SNS:GetTopicAttributes","SNS:SetTopicAttributes","SNS:AddPermission","SNS:RemovePermission","SNS:DeleteTopic","SNS:Subscribe","SNS:ListSubscriptionsByTopic","SNS:Publish"],"Resource":"%s","Condition":{"StringEquals":{"AWS:SourceOwner":"%s"}}}]}`, topicArn, r.Account))
+	setDefault(r, c, "fifoTopic", false)
+	setDefault(r, c, "contentBasedDeduplication", false)
+	setDefault(r, c, "signatureVersion", 1)
+	tagsAll(r, c)
+	return topicArn, c
+}
+
+func snsTopicSubscription(r *Request) (string, resource.PropertyMap) {
+	// The provider asks for the ARN even before an email endpoint confirms (ReturnSubscriptionArn).
+	subArn := r.Str("topic") + ":" + r.UUID("subscription")
+	protocol := r.Str("protocol")
+	pending := protocol == "email" || protocol == "email-json" || protocol == "http" || protocol == "https"
+	c := props(map[string]any{
+		"arn":                          subArn,
+		"ownerId":                      r.Account,
+		"pendingConfirmation":          pending,
+		"confirmationWasAuthenticated": false,
+	})
+	setDefault(r, c, "rawMessageDelivery", false)
+	setDefault(r, c, "endpointAutoConfirms", false)
+	setDefault(r, c, "confirmationTimeoutInMinutes", 1)
+	return subArn, c
+}
+
+// randomSpecial is the random provider's default set of special characters.
+const randomSpecial = "!@#$%&*()-_=+[]{}<>:?"
+
+// randomPassword answers random_password: id "none", and a result of the asked length from the
+// asked character classes. The result (and its bcrypt hash) are secrets, as the provider marks
+// them; the fake's value is derived from the URN like every other value here, so it is a
+// placeholder, never a password to use.
+func randomPassword(r *Request) (string, resource.PropertyMap) {
+	length := 16
+	if n, ok := r.Num("length"); ok {
+		length = int(n)
+	}
+	class := func(key string) bool {
+		v := unwrap(r.Inputs[resource.PropertyKey(key)])
+		return !v.IsBool() || v.BoolValue() // every class defaults to on
+	}
+	var alphabet string
+	if class("lower") {
+		alphabet += "abcdefghijklmnopqrstuvwxyz"
+	}
+	if class("upper") {
+		alphabet += "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	}
+	if class("numeric") && class("number") {
+		alphabet += "0123456789"
+	}
+	if class("special") {
+		special := randomSpecial
+		if o := r.Str("overrideSpecial"); o != "" {
+			special = o
+		}
+		alphabet += special
+	}
+	if alphabet == "" {
+		alphabet = "abcdefghijklmnopqrstuvwxyz"
+	}
+	result := r.fromAlphabet(length, "password", alphabet)
+	c := props(map[string]any{
+		"result":     resource.MakeSecret(resource.NewProperty(result)),
+		"bcryptHash": resource.MakeSecret(resource.NewProperty("$2a$10$" + r.Alnum(53, "bcrypt"))),
+	})
+	for _, k := range []string{"lower", "upper", "numeric", "number", "special"} {
+		setDefault(r, c, k, true)
+	}
+	for _, k := range []string{"minLower", "minUpper", "minNumeric", "minSpecial"} {
+		setDefault(r, c, k, 0)
+	}
+	return "none", c
 }

@@ -247,6 +247,33 @@ func TestModels(t *testing.T) {
 			wantID: "pool",
 			want:   map[string]any{"requireTls": false, "idleClientTimeout": float64(1800)},
 		},
+		"Topic": {
+			reason: "a topic's id is its ARN; SNS gives it the owner-only default policy",
+			typ:    "aws:sns/topic:Topic",
+			name:   "alarms",
+			inputs: map[string]any{"name": "alarms-t", "kmsMasterKeyId": "arn:aws:kms:us-east-1:123456789012:key/k"},
+			wantID: "arn:aws:sns:us-east-1:123456789012:alarms-t",
+			want: map[string]any{
+				"arn": "arn:aws:sns:us-east-1:123456789012:alarms-t", "owner": "123456789012", "fifoTopic": false,
+				"kmsMasterKeyId": "arn:aws:kms:us-east-1:123456789012:key/k",
+				"policy":         `{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{"AWS":"*"},"Action":["SNS:GetTopicAttributes","SNS:SetTopicAttributes","SNS:AddPermission","SNS:RemovePermission","SNS:DeleteTopic","SNS:Subscribe","SNS:ListSubscriptionsByTopic","SNS:Publish"],"Resource":"arn:aws:sns:us-east-1:123456789012:alarms-t","Condition":{"StringEquals":{"AWS:SourceOwner":"123456789012"}}}]}`,
+			},
+		},
+		"EmailSubscription": {
+			reason: "an email subscription waits for its confirmation",
+			typ:    "aws:sns/topicSubscription:TopicSubscription",
+			name:   "alarms-ops",
+			inputs: map[string]any{"topic": "arn:aws:sns:us-east-1:123456789012:alarms-t", "protocol": "email", "endpoint": "ops@example.com"},
+			want:   map[string]any{"pendingConfirmation": true, "ownerId": "123456789012", "endpoint": "ops@example.com"},
+		},
+		"RandomPassword": {
+			reason: "random_password's id is \"none\"; the classes default to on",
+			typ:    "random:index/randomPassword:RandomPassword",
+			name:   "app",
+			inputs: map[string]any{"length": 40, "special": false},
+			wantID: "none",
+			want:   map[string]any{"length": float64(40), "special": false, "upper": true, "minSpecial": float64(0)},
+		},
 		"SecretVersion": {
 			typ:    "aws:secretsmanager/secretVersion:SecretVersion",
 			name:   "url",
@@ -350,6 +377,16 @@ func TestFormats(t *testing.T) {
 			typ: "aws:rds/instance:Instance", name: "db3", inputs: map[string]any{"manageMasterUserPassword": true}, key: "masterUserSecrets",
 			want: `^\[map\[kmsKeyId:arn:aws:kms:us-east-1:123456789012:key/[-0-9a-f]{36} secretArn:arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-[-0-9a-f]{36}-[A-Za-z]{6} secretStatus:active\]\]$`,
 		},
+		"TopicSubscriptionArn": {
+			reason: "a subscription ARN is the topic's ARN and a UUID",
+			typ:    "aws:sns/topicSubscription:TopicSubscription", name: "s", key: "arn",
+			inputs: map[string]any{"topic": "arn:aws:sns:us-east-1:123456789012:alarms", "protocol": "email", "endpoint": "a@example.com"},
+			want:   `^arn:aws:sns:us-east-1:123456789012:alarms:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$`,
+		},
+		"TopicAutoname": {
+			typ: "aws:sns/topic:Topic", name: "alarms", key: "name",
+			want: `^alarms-[0-9a-f]{7}$`,
+		},
 		"ProxyArn": {
 			typ: "aws:rds/proxy:Proxy", name: "pool", key: "arn",
 			want: `^arn:aws:rds:us-east-1:123456789012:db-proxy:prx-[0-9a-f]{17}$`,
@@ -390,5 +427,37 @@ func TestFormats(t *testing.T) {
 				t.Errorf("%s\n%s = %q, want match for %s", tc.reason, tc.key, s, tc.want)
 			}
 		})
+	}
+}
+
+// TestRandomPassword checks that a generated password has the asked form and is a secret in the
+// outputs, as the provider marks it, so a plan never shows it.
+func TestRandomPassword(t *testing.T) {
+	t.Parallel()
+	got := register(t, New(Options{}), "random:index/randomPassword:RandomPassword", "app", map[string]any{"length": 40, "special": false})
+	for _, k := range []resource.PropertyKey{"result", "bcryptHash"} {
+		if !got.Outputs[k].IsSecret() {
+			t.Errorf("%s is not a secret: %v", k, got.Outputs[k])
+		}
+	}
+	result := unwrap(got.Outputs["result"]).StringValue()
+	if !regexp.MustCompile(`^[a-zA-Z0-9]{40}$`).MatchString(result) {
+		t.Errorf("result %q: want 40 letters and digits (special false)", result)
+	}
+}
+
+// TestRDSReplacement checks that a property whose change replaces an instance gives it another
+// resource id, as a new instance would get, and that other changes keep it.
+func TestRDSReplacement(t *testing.T) {
+	t.Parallel()
+	id := func(inputs map[string]any) string {
+		return unwrap(register(t, New(Options{}), "aws:rds/instance:Instance", "db", inputs).Outputs["resourceId"]).StringValue()
+	}
+	base := id(map[string]any{"engine": "postgres", "dbName": "images", "instanceClass": "db.t4g.micro"})
+	if got := id(map[string]any{"engine": "postgres", "dbName": "images", "instanceClass": "db.t4g.medium"}); got != base {
+		t.Errorf("a resize is an update in place, but the resource id changed from %s to %s", base, got)
+	}
+	if got := id(map[string]any{"engine": "postgres", "dbName": "thumbs", "instanceClass": "db.t4g.micro"}); got == base {
+		t.Errorf("another dbName replaces the instance, but the resource id stayed %s", base)
 	}
 }

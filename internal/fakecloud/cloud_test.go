@@ -183,7 +183,7 @@ func TestGenericAndUnknownInvoke(t *testing.T) {
 	err := run(t, c, func(ctx *pulumi.Context) error {
 		for _, n := range []string{"a", "b"} {
 			var r pulumi.CustomResourceState
-			if err := ctx.RegisterResource("aws:sns/topic:Topic", n, pulumi.Map{}, &r); err != nil {
+			if err := ctx.RegisterResource("aws:dynamodb/table:Table", n, pulumi.Map{}, &r); err != nil {
 				return err
 			}
 		}
@@ -192,10 +192,10 @@ func TestGenericAndUnknownInvoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	if diff := cmp.Diff(map[string]int{"aws:sns/topic:Topic": 2}, c.Generic()); diff != "" {
+	if diff := cmp.Diff(map[string]int{"aws:dynamodb/table:Table": 2}, c.Generic()); diff != "" {
 		t.Errorf("Generic(): -want +got:\n%s", diff)
 	}
-	r := find(t, c, "aws:sns/topic:Topic", "a")
+	r := find(t, c, "aws:dynamodb/table:Table", "a")
 	if !r.Generic || !strings.HasPrefix(r.Outputs["name"].StringValue(), "a-") {
 		t.Errorf("generic resource = %+v, want an autonamed name", r)
 	}

@@ -83,7 +83,7 @@ func demo(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, err
 	}
 	var topic pulumi.CustomResourceState
-	if err := ctx.RegisterResource("aws:sns/topic:Topic", "events", pulumi.Map{}, &topic, parent); err != nil {
+	if err := ctx.RegisterResource("aws:dynamodb/table:Table", "events", pulumi.Map{}, &topic, parent); err != nil {
 		return nil, err
 	}
 	return pulumi.Map{
@@ -192,7 +192,7 @@ func TestPlanJSON(t *testing.T) {
 		"componentKeys":  keys(byName["worker demo:app:Worker"]),
 		"functionKeys":   keys(byName["worker aws:lambda/function:Function"]),
 		"functionProv":   byName["worker aws:lambda/function:Function"]["provider"],
-		"topicProv":      byName["events aws:sns/topic:Topic"]["provider"],
+		"topicProv":      byName["events aws:dynamodb/table:Table"]["provider"],
 		"providerInputs": provider["inputs"],
 		"generic":        doc.Generic,
 		"violations":     len(doc.Violations),
@@ -215,7 +215,7 @@ func TestPlanJSON(t *testing.T) {
 		"functionProv":   provider["urn"].(string) + "::" + provider["id"].(string),
 		"topicProv":      provider["urn"].(string) + "::" + provider["id"].(string),
 		"providerInputs": map[string]any{"region": "eu-west-1", "version": "6.83.4"},
-		"generic":        map[string]int{"aws:sns/topic:Topic": 1},
+		"generic":        map[string]int{"aws:dynamodb/table:Table": 1},
 		"violations":     0,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -279,7 +279,7 @@ func TestPlanFormats(t *testing.T) {
 		"Plan of stack test (project demo, cloud aws, region eu-west-1, dev)",
 		"1 used the generic model",
 		"├─ demo:app:Worker",
-		"aws:sns/topic:Topic: 1",
+		"aws:dynamodb/table:Table: 1",
 		"Guardrails: 0 errors, 0 warnings",
 	} {
 		if !strings.Contains(text, want) {
@@ -297,7 +297,7 @@ func TestPlanFormats(t *testing.T) {
 		}
 	}
 	md := render(t, first, "markdown")
-	for _, want := range []string{"```mermaid\nflowchart LR", "<details><summary>Full plan</summary>", "| `aws:sns/topic:Topic` (generic model) | 1 |", "No violations."} {
+	for _, want := range []string{"```mermaid\nflowchart LR", "<details><summary>Full plan</summary>", "| `aws:dynamodb/table:Table` (generic model) | 1 |", "No violations."} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
