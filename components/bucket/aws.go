@@ -107,8 +107,19 @@ type awsGrants struct{ arn pulumi.StringOutput }
 
 func (g awsGrants) grant(access link.Access, prefix string) link.AWSGrant {
 	action := map[link.Access]string{link.Read: "s3:GetObject", link.Write: "s3:PutObject"}[access]
-	return link.AWSGrant{Statements: []link.Statement{{
+	out := link.AWSGrant{Statements: []link.Statement{{
 		Actions:   []string{action},
 		Resources: pulumi.StringArray{pulumi.Sprintf("%s/%s*", g.arn, prefix)},
 	}}}
+	if access == link.Read {
+		// S3 answers a GET of a missing key with 404 only to a caller that may list the bucket,
+		// and with 403 otherwise. Listing is granted on the bucket (ListBucket has no object
+		// resource) and, for a prefix, only for listings under it.
+		list := link.Statement{Actions: []string{"s3:ListBucket"}, Resources: pulumi.StringArray{g.arn}}
+		if prefix != "" {
+			list.Conditions = []link.Condition{{Operator: "StringLike", Key: "s3:prefix", Values: []string{prefix + "*"}}}
+		}
+		out.Statements = append(out.Statements, list)
+	}
+	return out
 }

@@ -52,13 +52,18 @@ func TestAWSBucketConformance(t *testing.T) {
 		},
 		Grant: func(t *testing.T, g link.Grant) {
 			got := componenttest.Statements(t, g.AWS.Statements)
-			if len(got) != 2 {
-				t.Fatalf("want 2 grants, got %v", got)
+			if len(got) != 3 {
+				t.Fatalf("want 3 grants, got %v", got)
 			}
 			arn := strings.TrimSuffix(strings.TrimPrefix(got[0], "s3:GetObject on "), "/originals/*")
-			want := []string{"s3:GetObject on " + arn + "/originals/*", "s3:PutObject on " + arn + "/thumbnails/*"}
+			want := []string{
+				"s3:GetObject on " + arn + "/originals/*",
+				// Listing under the prefix makes a missing original a 404, not a 403.
+				"s3:ListBucket on " + arn + " if StringLike s3:prefix originals/*",
+				"s3:PutObject on " + arn + "/thumbnails/*",
+			}
 			if diff := cmp.Diff(want, got); diff != "" || !strings.HasPrefix(arn, "arn:aws:s3:::") {
-				t.Errorf("get on originals/ only, put on thumbnails/ only (-want +got):\n%s", diff)
+				t.Errorf("get and list on originals/ only, put on thumbnails/ only (-want +got):\n%s", diff)
 			}
 		},
 	})

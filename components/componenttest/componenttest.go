@@ -128,10 +128,11 @@ func Str(m resource.PropertyMap, path string) string {
 // Policy is an IAM policy document.
 type Policy struct {
 	Statement []struct {
-		Sid      string
-		Effect   string
-		Action   []string
-		Resource []string
+		Sid       string
+		Effect    string
+		Action    []string
+		Resource  []string
+		Condition map[string]map[string][]string
 	}
 }
 
@@ -192,14 +193,19 @@ func AwaitStrings(t *testing.T, in pulumi.StringArrayInput) []string {
 	return out
 }
 
-// Statements resolves an AWS grant into "action on resource" lines; call it from the program body.
+// Statements resolves an AWS grant into "action on resource" lines, with " if OPERATOR KEY VALUES"
+// for each condition; call it from the program body.
 func Statements(t *testing.T, statements []link.Statement) []string {
 	t.Helper()
 	var out []string
 	for _, s := range statements {
+		var cond string
+		for _, c := range s.Conditions {
+			cond += fmt.Sprintf(" if %s %s %s", c.Operator, c.Key, strings.Join(c.Values, ","))
+		}
 		for _, res := range AwaitStrings(t, s.Resources) {
 			for _, a := range s.Actions {
-				out = append(out, a+" on "+res)
+				out = append(out, a+" on "+res+cond)
 			}
 		}
 	}

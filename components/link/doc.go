@@ -2,12 +2,14 @@
 //
 // A resource never hands out more than one use needs. Each resource component offers methods that
 // return a [Grant] for exactly one kind of use (a queue's Publish or Subscribe, a bucket's Read or
-// Write on one key prefix, a database's Connect), and the consumer applies every grant it is given:
+// Write on one key prefix, a database's Connect as the application or Migrate as its owner), and
+// the consumer applies every grant it is given:
 //
 //   - Env: the settings the consumer needs to reach the resource, as environment variables. Never a
 //     secret: identity-based auth, or the reference (ARN, id) of a secret the consumer may read.
-//   - AWS: the IAM statements (exact actions on exact ARNs), the security groups the consumer must be
-//     able to reach, and an event source that invokes the consumer (queue subscriptions).
+//   - AWS: the IAM statements (exact actions on exact ARNs, narrowed by conditions where a resource
+//     is wider than the use: listing a bucket under one prefix), the security groups the consumer
+//     must be able to reach, and an event source that invokes the consumer (queue subscriptions).
 //
 // Other clouds add their part next to AWS (GCP and Azure role bindings, Knative triggers). A
 // consumer on cloud X rejects a grant that has no X part, so a resource from another cloud cannot be

@@ -18,6 +18,7 @@ const (
 	Read      Access = "read"      // read objects
 	Write     Access = "write"     // write objects
 	Connect   Access = "connect"   // open database connections (through the pooler when there is one)
+	Migrate   Access = "migrate"   // connect as the database's owner to change its schema and manage its roles
 )
 
 // Grant is what a resource hands a consumer for one kind of use.
@@ -51,6 +52,17 @@ type Statement struct {
 	Sid       string
 	Actions   []string
 	Resources pulumi.StringArrayInput
+	// Conditions narrow the statement further (all must hold); none by default.
+	Conditions []Condition
+}
+
+// Condition is one IAM condition: Operator (StringLike, StringEquals, ...) applied to the
+// request's Key, which must match one of Values. Values are known when the program runs (key
+// prefixes, not resource identifiers), so a plan shows them as they will be deployed.
+type Condition struct {
+	Operator string
+	Key      string
+	Values   []string
 }
 
 // Reach allows the consumer's security group to reach SecurityGroupID on Port (TCP).
