@@ -145,12 +145,15 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 		return nil, fmt.Errorf("cannot create function %q: %w", name, err)
 	}
 
+	// The alias is what goes live: with DeployAfter it moves to the new version only once those
+	// resources (a migration's invocation) succeeded; the new version itself is published first
+	// and serves nothing until then.
 	alias, err := lambda.NewAlias(ctx, name+"-"+Alias, &lambda.AliasArgs{
 		FunctionName:    f.Name,
 		FunctionVersion: f.Version,
 		Name:            pulumi.String(Alias),
 		Description:     pulumi.String("The published version every trigger invokes"),
-	}, parent)
+	}, parent, pulumi.DependsOn(a.DeployAfter))
 	if err != nil {
 		return nil, fmt.Errorf("cannot create alias for function %q: %w", name, err)
 	}
@@ -187,14 +190,22 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 		fn.URL = url
 	}
 	if r := a.RunOnDeploy; r != nil {
-		if _, err := lambda.NewInvocation(ctx, name+"-on-deploy", &lambda.InvocationArgs{
+		// Triggers force a replacement, which invokes the function again (lifecycle scope
+		// CREATE_ONLY); the provider fails the resource when the function returns an error.
+		triggers := pulumi.StringMap{"codeHash": pulumi.String(a.CodeHash)}
+		for k, v := range r.Triggers {
+			triggers[k] = v
+		}
+		inv, err := lambda.NewInvocation(ctx, name+"-on-deploy", &lambda.InvocationArgs{
 			FunctionName: f.Name,
 			Qualifier:    alias.Name,
 			Input:        pulumi.String(r.Input),
-			Triggers:     pulumi.StringMap{"codeHash": pulumi.String(a.CodeHash)},
-		}, parent, pulumi.DependsOn(r.After)); err != nil {
+			Triggers:     triggers,
+		}, parent, pulumi.DependsOn(r.After))
+		if err != nil {
 			return nil, fmt.Errorf("cannot invoke function %q on deploy: %w", name, err)
 		}
+		fn.DeployStep = inv
 	}
 
 	fn.Name = f.Name
@@ -304,11 +315,14 @@ func warmCapacity(ctx *pulumi.Context, name string, a FunctionArgs, f *lambda.Fu
 		// Autoscaling owns the number from here on; a deploy must not reset it.
 		pcOpts = append(pcOpts, pulumi.IgnoreChanges([]string{"provisionedConcurrentExecutions"}))
 	}
+	// Warm capacity hangs off the alias; it waits for DeployAfter too, so instances are not
+	// initialised on code whose deploy step has not succeeded.
+	pcOpts = append(pcOpts, parent, pulumi.DependsOn(a.DeployAfter))
 	pc, err := lambda.NewProvisionedConcurrencyConfig(ctx, name+"-warm", &lambda.ProvisionedConcurrencyConfigArgs{
 		FunctionName:                    f.Name,
 		Qualifier:                       alias.Name,
 		ProvisionedConcurrentExecutions: pulumi.Int(a.WarmInstances),
-	}, append([]pulumi.ResourceOption{parent}, pcOpts...)...)
+	}, pcOpts...)
 	if err != nil {
 		return fmt.Errorf("cannot provision warm capacity for function %q: %w", name, err)
 	}
@@ -411,10 +425,11 @@ func policyDocument(statements []link.Statement) pulumi.StringOutput {
 	}
 	return pulumi.All(resources...).ApplyT(func(all []any) (string, error) {
 		type stmt struct {
-			Sid      string   `json:"Sid"`
-			Effect   string   `json:"Effect"`
-			Action   []string `json:"Action"`
-			Resource []string `json:"Resource"`
+			Sid       string                         `json:"Sid"`
+			Effect    string                         `json:"Effect"`
+			Action    []string                       `json:"Action"`
+			Resource  []string                       `json:"Resource"`
+			Condition map[string]map[string][]string `json:"Condition,omitempty"`
 		}
 		doc := struct {
 			Version   string `json:"Version"`
@@ -423,7 +438,17 @@ func policyDocument(statements []link.Statement) pulumi.StringOutput {
 		for i, s := range statements {
 			actions := append([]string(nil), s.Actions...)
 			sort.Strings(actions)
-			doc.Statement = append(doc.Statement, stmt{Sid: s.Sid, Effect: "Allow", Action: actions, Resource: all[i].([]string)})
+			var cond map[string]map[string][]string
+			for _, c := range s.Conditions {
+				if cond == nil {
+					cond = map[string]map[string][]string{}
+				}
+				if cond[c.Operator] == nil {
+					cond[c.Operator] = map[string][]string{}
+				}
+				cond[c.Operator][c.Key] = append(cond[c.Operator][c.Key], c.Values...)
+			}
+			doc.Statement = append(doc.Statement, stmt{Sid: s.Sid, Effect: "Allow", Action: actions, Resource: all[i].([]string), Condition: cond})
 		}
 		b, err := json.Marshal(doc)
 		return string(b), err

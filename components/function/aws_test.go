@@ -244,3 +244,106 @@ func sorted(s []string) []string {
 	sort.Strings(s)
 	return s
 }
+
+// TestAWSFunctionDeployOrder checks the deploy order a migration needs: the deploy step runs the
+// migrate function's live alias with the triggers given, and another function's live alias and
+// its warm capacity wait for that step.
+func TestAWSFunctionDeployOrder(t *testing.T) {
+	var noStep pulumi.Resource
+	r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+		migrate, err := function.NewAWSFunction(ctx, "migrate", &function.FunctionArgs{
+			Code: pulumi.NewFileArchive("migrate.zip"), CodeHash: functiontest.Hash,
+			RunOnDeploy: &function.RunOnDeploy{Input: `{"action":"migrate"}`, Triggers: map[string]pulumi.StringInput{"database": pulumi.String("db-1 host:5432/app proxy v1")}},
+		})
+		if err != nil {
+			return err
+		}
+		if migrate.DeployStep == nil {
+			t.Fatal("a function with RunOnDeploy exports no DeployStep")
+		}
+		api, err := function.NewAWSFunction(ctx, "api", &function.FunctionArgs{
+			Code: pulumi.NewFileArchive("api.zip"), CodeHash: functiontest.Hash, WarmInstances: 2,
+			DeployAfter: []pulumi.Resource{migrate.DeployStep},
+		})
+		noStep = api.DeployStep
+		return err
+	})
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if noStep != nil {
+		t.Error("a function without RunOnDeploy exports a DeployStep")
+	}
+	inv := r.One(t, "aws:lambda/invocation:Invocation")
+	migrateFn := r.Named(t, "aws:lambda/function:Function", "migrate")
+	migrateAlias := r.Named(t, "aws:lambda/alias:Alias", "migrate-live")
+	got := map[string]any{
+		"function": componenttest.Prop(inv.Inputs, "functionName"), "qualifier": componenttest.Prop(inv.Inputs, "qualifier"),
+		"triggers": componenttest.Prop(inv.Inputs, "triggers"), "input": componenttest.Prop(inv.Inputs, "input"),
+	}
+	want := map[string]any{
+		"function": componenttest.Str(migrateFn.Outputs, "name"), "qualifier": componenttest.Str(migrateAlias.Outputs, "name"),
+		"triggers": map[string]any{"codeHash": functiontest.Hash, "database": "db-1 host:5432/app proxy v1"},
+		"input":    `{"action":"migrate"}`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("deploy step: the live alias, triggered by the code and the database (-want +got):\n%s", diff)
+	}
+	if !contains(inv.Dependencies, migrateAlias.URN) {
+		t.Errorf("the deploy step does not wait for the alias it runs: %v", inv.Dependencies)
+	}
+	for _, res := range []string{"aws:lambda/alias:Alias api-live", "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig api-warm"} {
+		typ, name, _ := strings.Cut(res, " ")
+		if d := r.Named(t, typ, name).Dependencies; !contains(d, inv.URN) {
+			t.Errorf("%s does not wait for the deploy step %s: it depends on %v", name, inv.URN, d)
+		}
+	}
+	if d := r.Named(t, "aws:lambda/alias:Alias", "migrate-live").Dependencies; contains(d, inv.URN) {
+		t.Errorf("the migrate alias must not wait for its own deploy step: %v", d)
+	}
+
+	componenttest.AssertRejected(t, func(ctx *pulumi.Context) error {
+		_, err := function.NewAWSFunction(ctx, "fn", &function.FunctionArgs{
+			Code: pulumi.NewFileArchive("x.zip"), CodeHash: functiontest.Hash,
+			RunOnDeploy: &function.RunOnDeploy{Triggers: map[string]pulumi.StringInput{"codeHash": pulumi.String("x")}},
+			DeployAfter: []pulumi.Resource{nil},
+		})
+		return err
+	}, `function "fn": RunOnDeploy.Triggers must not set "codeHash"`, `function "fn": DeployAfter[0] is nil`)
+}
+
+// TestAWSFunctionPolicyConditions checks that a link statement's conditions reach the role policy.
+func TestAWSFunctionPolicyConditions(t *testing.T) {
+	r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+		list := link.Grant{Resource: "bucket b", Access: link.Read, AWS: link.AWSGrant{Statements: []link.Statement{{
+			Actions: []string{"s3:ListBucket"}, Resources: pulumi.ToStringArray([]string{"arn:aws:s3:::b"}),
+			Conditions: []link.Condition{{Operator: "StringLike", Key: "s3:prefix", Values: []string{"originals/*"}}},
+		}}}}
+		_, err := function.NewAWSFunction(ctx, "fn", &function.FunctionArgs{
+			Code: pulumi.NewFileArchive("x.zip"), CodeHash: functiontest.Hash, Links: []link.Link{link.Named("IMAGES", list)},
+		})
+		return err
+	})
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	policy := componenttest.ParsePolicy(t, r.One(t, "aws:iam/rolePolicy:RolePolicy").Inputs, "policy")
+	var got map[string]map[string][]string
+	for _, s := range policy.Statement {
+		if s.Sid == "Images1" {
+			got = s.Condition
+		}
+	}
+	if diff := cmp.Diff(map[string]map[string][]string{"StringLike": {"s3:prefix": {"originals/*"}}}, got); diff != "" {
+		t.Errorf("statement Images1's condition (-want +got):\n%s", diff)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

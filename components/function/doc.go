@@ -13,6 +13,11 @@
 //   - Every trigger and the HTTP endpoint target the stable, published revision ("live"), never the
 //     moving latest one; WarmInstances keeps that many instances initialised there.
 //   - No secret is put in an environment variable: links hand out references only.
+//   - RunOnDeploy runs the live revision once per deploy that changes the code, the Input or a
+//     Trigger, after RunOnDeploy.After; a failure of that run fails the deploy. It is exported as
+//     DeployStep. A function given DeployAfter moves its live revision (and the warm capacity on
+//     it) to new code only after those resources succeeded: with another function's DeployStep,
+//     it never serves code whose deploy step (a migration) failed or has not run.
 //
 // AWS (NewAWSFunction): Lambda on provided.al2023, arm64, from a zip with a `bootstrap`; every
 // deploy publishes a version and moves the alias `live` to it. WarmInstances is provisioned
@@ -22,5 +27,13 @@
 // alias: chosen over a function URL for its stage throttling (a public endpoint that cannot be
 // rate limited is an open tap on the database and the bill), access logs, and custom domains and
 // authorizers when a service needs them. Queue links become event source mappings on the alias with
-// partial batch responses and a maximum concurrency.
+// partial batch responses and a maximum concurrency. RunOnDeploy is an aws.lambda.Invocation of
+// the alias (lifecycle scope CREATE_ONLY) whose triggers are the code hash and
+// RunOnDeploy.Triggers: a trigger change replaces it, which invokes again. The invocation is
+// synchronous (RequestResponse) and the provider fails the resource when the function returns an
+// error (terraform-provider-aws internal/service/lambda/invocation.go: a FunctionError in the
+// Invoke output is returned as the resource's error), so the deploy stops there. DeployAfter is a
+// dependency of the alias and of the provisioned concurrency config: the new version is published
+// first but the alias keeps pointing at the old one until the invocation succeeded. Link
+// statements' conditions become the statement's Condition block.
 package function

@@ -48,9 +48,16 @@ type FunctionArgs struct {
 	Network *network.Network
 	// LogRetentionDays is how long logs are kept, in days: default 14.
 	LogRetentionDays int
-	// RunOnDeploy, when set, invokes the live revision once during each deploy that changes the code
-	// or Input (schema migrations); the deploy fails when the invocation fails.
+	// RunOnDeploy, when set, invokes the live revision once during each deploy that changes the code,
+	// the Input or one of its Triggers (schema migrations); the deploy fails when the invocation
+	// fails. The invocation is exported as the function's DeployStep.
 	RunOnDeploy *RunOnDeploy
+	// DeployAfter are resources the live revision waits for: the revision every trigger invokes
+	// (and the warm capacity kept on it) moves to newly deployed code only after all of them
+	// succeeded, so a failure there (another function's DeployStep: a migration) fails the deploy
+	// with the previous code still serving. Nil: the live revision moves as soon as the code is
+	// published.
+	DeployAfter []pulumi.Resource
 }
 
 // HTTPArgs expose a function over HTTP.
@@ -70,6 +77,9 @@ type RunOnDeploy struct {
 	Input string
 	// After are resources that must be ready first (a database and its pooler).
 	After []pulumi.Resource
+	// Triggers are values whose change runs it again, besides the code and Input (the identity
+	// of the database a migration targets). Keys are names; "codeHash" is taken by the code.
+	Triggers map[string]pulumi.StringInput
 }
 
 // Function is a deployed function.
@@ -86,6 +96,10 @@ type Function struct {
 	Identity pulumi.StringOutput `pulumi:"identity"`
 	// CodeHash is the deployed artifact's SHA-256, as given.
 	CodeHash pulumi.StringOutput `pulumi:"codeHash"`
+	// DeployStep is the deploy-time run of RunOnDeploy (on AWS a lambda.Invocation); nil without
+	// RunOnDeploy. Pass it in another function's DeployAfter so that function goes live only on
+	// a deploy whose run succeeded.
+	DeployStep pulumi.Resource
 }
 
 // withDefaults returns a copy of args with defaults filled in, or every problem with them.
@@ -102,7 +116,7 @@ func (a FunctionArgs) withDefaults(name string) (FunctionArgs, error) {
 		a.HTTP = &h
 	}
 	if r := a.RunOnDeploy; r != nil {
-		a.RunOnDeploy = &RunOnDeploy{Input: r.Input, After: r.After}
+		a.RunOnDeploy = &RunOnDeploy{Input: r.Input, After: r.After, Triggers: r.Triggers}
 		check.Default(&a.RunOnDeploy.Input, "{}")
 	}
 
@@ -131,6 +145,16 @@ func (a FunctionArgs) withDefaults(name string) (FunctionArgs, error) {
 		p.Between("HTTP.ThrottleBurst", h.ThrottleBurst, 1, 5000)
 		if h.MaxRequestBytes < 1 {
 			p.Add("HTTP.MaxRequestBytes must be positive, got %d", h.MaxRequestBytes)
+		}
+	}
+	if r := a.RunOnDeploy; r != nil {
+		if _, taken := r.Triggers["codeHash"]; taken {
+			p.Add(`RunOnDeploy.Triggers must not set "codeHash": the code's hash is always a trigger`)
+		}
+	}
+	for i, d := range a.DeployAfter {
+		if d == nil {
+			p.Add("DeployAfter[%d] is nil", i)
 		}
 	}
 	p.Wrap("Links", link.Validate(a.Links))
