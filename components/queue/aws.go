@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/nimbus-iac/nimbus/components/alerts"
 	"github.com/nimbus-iac/nimbus/components/link"
 )
 
@@ -15,6 +16,11 @@ var _ Constructor = NewAWSQueue
 
 // NewAWSQueue creates an SQS queue with its dead-letter queue and alarm.
 func NewAWSQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.ResourceOption) (*Queue, error) {
+	if args != nil {
+		if err := alerts.CheckAWS(name+"-alerts", args.Alerts); err != nil {
+			return nil, fmt.Errorf("queue %q: %w", name, err)
+		}
+	}
 	q, a, err := register(ctx, name, args, opts)
 	if err != nil {
 		return nil, err
@@ -49,6 +55,13 @@ func NewAWSQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulu
 	}, parent); err != nil {
 		return nil, fmt.Errorf("cannot limit dead-letter queue %q to its source: %w", name+"-dlq", err)
 	}
+	notify, err := alerts.NewAWSAlerts(ctx, name+"-alerts", &a.Alerts, parent)
+	if err != nil {
+		return nil, err
+	}
+	// Notified when jobs land in the DLQ and again when it is empty: whoever drains it learns
+	// the alarm is over without looking.
+	actions := pulumi.Array{notify.Target}
 	if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-dlq-not-empty", &cloudwatch.MetricAlarmArgs{
 		AlarmDescription:   pulumi.Sprintf("Jobs of queue %s failed %d times and wait in its dead-letter queue", name, a.MaxReceiveCount),
 		Namespace:          pulumi.String("AWS/SQS"),
@@ -60,7 +73,8 @@ func NewAWSQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulu
 		Threshold:          pulumi.Float64(0),
 		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
 		TreatMissingData:   pulumi.String("notBreaching"),
-		AlarmActions:       alarmActions(a.AlarmActions),
+		AlarmActions:       actions,
+		OkActions:          actions,
 	}, parent); err != nil {
 		return nil, fmt.Errorf("cannot create alarm for dead-letter queue %q: %w", name+"-dlq", err)
 	}
@@ -68,6 +82,7 @@ func NewAWSQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulu
 	q.Name = main.Name
 	q.Address = main.Url
 	q.DeadLetterAddress = dlq.Url
+	q.AlertTarget = notify.Target
 	q.grants = awsGrants{arn: main.Arn, visibility: a.VisibilityTimeoutSeconds}
 	return q, q.finish(ctx)
 }
@@ -100,12 +115,4 @@ func (g awsGrants) subscribe(a SubscribeArgs) link.AWSGrant {
 			VisibilityTimeoutSeconds: g.visibility,
 		},
 	}
-}
-
-func alarmActions(arns []string) pulumi.Array {
-	out := pulumi.Array{}
-	for _, a := range arns {
-		out = append(out, pulumi.String(a))
-	}
-	return out
 }

@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/nimbus-iac/nimbus/components/alerts"
 	"github.com/nimbus-iac/nimbus/components/componenttest"
 	"github.com/nimbus-iac/nimbus/components/link"
 	"github.com/nimbus-iac/nimbus/components/queue"
@@ -89,4 +91,59 @@ func actions(g link.Grant) []string {
 		out = append(out, s.Actions...)
 	}
 	return out
+}
+
+// TestAWSQueueAlarmNotifies checks that the dead-letter alarm notifies the alert target when it
+// fires and when it clears: the topic the queue creates, or the existing one it is given.
+func TestAWSQueueAlarmNotifies(t *testing.T) {
+	const existing = "arn:aws:sns:eu-west-1:123456789012:ops-alarms"
+	cases := map[string]struct {
+		reason string
+		alerts alerts.AlertsArgs
+		topics int
+	}{
+		"created":  {reason: "by default the queue creates an encrypted topic, subscribing the emails", alerts: alerts.AlertsArgs{Emails: []string{"ops@example.com"}}, topics: 1},
+		"existing": {reason: "an existing topic is used as it is", alerts: alerts.AlertsArgs{Existing: existing}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var target string
+			r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+				q, err := queue.NewAWSQueue(ctx, "jobs", &queue.QueueArgs{Alerts: tc.alerts})
+				if err != nil {
+					return err
+				}
+				target, _ = componenttest.Await(t, pulumi.Map{"t": q.AlertTarget})["t"].(string)
+				return nil
+			})
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			r.AssertContained(t, queue.Type, "jobs")
+			if n := len(r.ByType("aws:sns/topic:Topic")); n != tc.topics {
+				t.Errorf("%s: want %d topics, got %d", tc.reason, tc.topics, n)
+			}
+			if tc.topics == 1 {
+				if want := componenttest.Str(r.One(t, "aws:sns/topic:Topic").Outputs, "arn"); target != want {
+					t.Errorf("%s: alert target %q is not the topic %q", tc.reason, target, want)
+				}
+			} else if target != existing {
+				t.Errorf("%s: alert target %q, want %q", tc.reason, target, existing)
+			}
+			alarm := r.One(t, "aws:cloudwatch/metricAlarm:MetricAlarm")
+			got := map[string]any{"alarm": componenttest.Prop(alarm.Inputs, "alarmActions"), "ok": componenttest.Prop(alarm.Inputs, "okActions")}
+			want := map[string]any{"alarm": []any{target}, "ok": []any{target}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: the DLQ alarm notifies the target (-want +got):\n%s", tc.reason, diff)
+			}
+		})
+	}
+	componenttest.AssertRejected(t, func(ctx *pulumi.Context) error {
+		_, err := queue.NewAWSQueue(ctx, "jobs", &queue.QueueArgs{Alerts: alerts.AlertsArgs{Emails: []string{"not an address"}}})
+		return err
+	}, `queue "jobs": Alerts: alerts "jobs-alerts": Emails[0] must be a plain email address`)
+	componenttest.AssertRejected(t, func(ctx *pulumi.Context) error {
+		_, err := queue.NewAWSQueue(ctx, "jobs", &queue.QueueArgs{Alerts: alerts.AlertsArgs{Existing: "ops-alarms"}})
+		return err
+	}, `queue "jobs": alerts "jobs-alerts": Existing must be an SNS topic ARN`)
 }

@@ -5,12 +5,14 @@
 // NewX constructors (one per cloud, of type [Constructor]) register a `nimbus:queue:Queue`
 // component. Every cloud guarantees: messages encrypted at rest; a dead-letter queue after
 // MaxReceiveCount deliveries, that only this queue may feed; an alarm when the dead-letter queue
-// holds anything; [Queue.Publish] grants sending only, [Queue.Subscribe] grants receiving and
+// holds anything, notifying the queue's Alerts (package alerts) when it fires and when it clears;
+// [Queue.Publish] grants sending only, [Queue.Subscribe] grants receiving and
 // deleting only and makes the queue invoke the consumer with partial-batch failure reporting, so
 // one bad job never fails its batch.
 //
 // AWS (NewAWSQueue): SQS queues with SSE-SQS, a redrive policy on the source, a redrive allow
-// policy on the DLQ naming the source (byQueue), a CloudWatch alarm on the DLQ's visible messages.
+// policy on the DLQ naming the source (byQueue), a CloudWatch alarm on the DLQ's visible messages
+// whose alarm and OK actions are the SNS topic of a child alerts component (NewAWSAlerts).
 // The visibility timeout must be at least 6 x the consumer's timeout plus its batching window (AWS's
 // advice for Lambda consumers); subscribing a consumer with a longer timeout is an error.
 // Defaults: MaxReceiveCount 5, retention 4 days, DLQ retention 14 days, visibility 180 s.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/nimbus-iac/nimbus/components/alerts"
 	"github.com/nimbus-iac/nimbus/components/internal/check"
 	"github.com/nimbus-iac/nimbus/components/link"
 )
@@ -27,8 +28,10 @@ type QueueArgs struct {
 	// VisibilityTimeoutSeconds hides a received message from other consumers: 0 to 43200,
 	// default 180. It must cover 6 x the consumer's timeout plus its batching window.
 	VisibilityTimeoutSeconds int
-	// AlarmActions are notified when the dead-letter queue holds messages (on AWS, SNS topic ARNs).
-	AlarmActions []string
+	// Alerts say who hears the queue's alarm (the dead-letter queue holds messages, and it has
+	// cleared): the queue creates that target as its child (see package alerts). Default: a
+	// target nobody is subscribed to yet.
+	Alerts alerts.AlertsArgs
 }
 
 // SubscribeArgs tune how a consumer is fed.
@@ -52,6 +55,8 @@ type Queue struct {
 	Address pulumi.StringOutput `pulumi:"address"`
 	// DeadLetterAddress is the dead-letter queue's address.
 	DeadLetterAddress pulumi.StringOutput `pulumi:"deadLetterAddress"`
+	// AlertTarget is where the queue's alarm notifies (see package alerts).
+	AlertTarget pulumi.StringOutput `pulumi:"alertTarget"`
 
 	name string
 	args QueueArgs
@@ -74,6 +79,7 @@ func (a QueueArgs) withDefaults(name string) (QueueArgs, error) {
 	p.Between("RetentionSeconds", a.RetentionSeconds, 60, 1209600)
 	p.Between("DeadLetterRetentionSeconds", a.DeadLetterRetentionSeconds, 60, 1209600)
 	p.Between("VisibilityTimeoutSeconds", a.VisibilityTimeoutSeconds, 0, 43200)
+	p.Wrap("Alerts", a.Alerts.Validate(name+"-alerts"))
 	if a.DeadLetterRetentionSeconds < a.RetentionSeconds {
 		// A dead-lettered message keeps its original enqueue time, so a shorter DLQ retention
 		// would delete it on arrival.
@@ -137,5 +143,6 @@ func (q *Queue) finish(ctx *pulumi.Context) error {
 		"name":              q.Name,
 		"address":           q.Address,
 		"deadLetterAddress": q.DeadLetterAddress,
+		"alertTarget":       q.AlertTarget,
 	})
 }
