@@ -1,6 +1,7 @@
 package database
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/link"
@@ -52,7 +54,10 @@ func NewAWSDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts .
 		}
 		d.Endpoint = pulumi.ToSecret(a.ExternalURL).(pulumi.StringOutput)
 		d.Ready = []pulumi.Resource{version}
-		d.grants = awsGrants{auth: "url", secretARN: secret.Arn, dbName: a.DatabaseName, user: a.Username}
+		// The URL is secret, so the identity names the secret's version instead: storing another
+		// URL makes a new version.
+		d.Identity = pulumi.Sprintf("%s %s", PoolerExternal, version.VersionId)
+		d.grants = awsGrants{auth: "url", urlSecretARN: secret.Arn, dbName: a.DatabaseName, adminUser: a.Username, maxConns: a.ConnectionsPerInstance}
 		return d, d.finish(ctx)
 	}
 
@@ -104,10 +109,24 @@ func NewAWSDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts .
 	}
 	secretARN := instance.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
 
+	app, err := appCredentials(ctx, name, a, parent)
+	if err != nil {
+		return nil, err
+	}
+	grants := awsGrants{
+		dbName: a.DatabaseName, adminUser: a.Username, appUser: a.AppUsername, maxConns: a.ConnectionsPerInstance,
+		adminSecretARN: secretARN, appSecretARN: app.secret.Arn,
+	}
+	identity := func(endpoint pulumi.StringOutput) pulumi.StringOutput {
+		return pulumi.Sprintf("%s %s:%d/%s %s %s", instance.ResourceId, endpoint, postgresPort, a.DatabaseName, a.Pooler, app.version.VersionId)
+	}
+
 	if a.Pooler == PoolerNone {
 		d.Endpoint = instance.Address
-		d.Ready = []pulumi.Resource{instance}
-		d.grants = awsGrants{auth: "secret", host: instance.Address, secretARN: secretARN, reach: dbSG.ID().ToStringOutput(), dbName: a.DatabaseName, user: a.Username}
+		d.Ready = []pulumi.Resource{instance, app.version}
+		d.Identity = identity(instance.Address)
+		grants.auth, grants.host, grants.reach = "secret", instance.Address, dbSG.ID().ToStringOutput()
+		d.grants = grants
 		return d, d.finish(ctx)
 	}
 
@@ -135,17 +154,17 @@ func NewAWSDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts .
 
 	role, err := iam.NewRole(ctx, name+"-proxy", &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(rdsAssumeRole),
-		Description:      pulumi.Sprintf("Lets the RDS Proxy of database %s read its managed secret", name),
+		Description:      pulumi.Sprintf("Lets the RDS Proxy of database %s read the credentials it signs in with", name),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the proxy role of database %q: %w", name, err)
 	}
-	// The managed secret is encrypted with the AWS managed key aws/secretsmanager, whose key policy
+	// Both secrets are encrypted with the AWS managed key aws/secretsmanager, whose key policy
 	// already lets principals of the account decrypt through Secrets Manager: no kms grant needed.
 	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-proxy", &iam.RolePolicyArgs{
 		Role: role.ID(),
-		Policy: pulumi.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"ReadManagedSecret","Effect":"Allow","Action":["secretsmanager:GetSecretValue"],"Resource":["%s"]}]}`,
-			secretARN),
+		Policy: pulumi.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"ReadCredentials","Effect":"Allow","Action":["secretsmanager:GetSecretValue"],"Resource":["%s","%s"]}]}`,
+			secretARN, app.secret.Arn),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the proxy policy of database %q: %w", name, err)
@@ -157,14 +176,25 @@ func NewAWSDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts .
 		VpcSubnetIds:        net.SubnetIDs,
 		VpcSecurityGroupIds: pulumi.StringArray{proxySG.ID()},
 		IdleClientTimeout:   pulumi.Int(1800),
-		Auths: rds.ProxyAuthArray{rds.ProxyAuthArgs{
-			AuthScheme:             pulumi.String("SECRETS"),
-			IamAuth:                pulumi.String("REQUIRED"),
-			ClientPasswordAuthType: pulumi.String("POSTGRES_SCRAM_SHA_256"),
-			SecretArn:              secretARN,
-			Description:            pulumi.String("Clients sign in with IAM; the proxy uses the managed secret"),
-		}},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
+		// One entry per database user the proxy signs in as: the administrator (the migration)
+		// and the application role (api, worker). Clients always sign in with IAM.
+		Auths: rds.ProxyAuthArray{
+			rds.ProxyAuthArgs{
+				AuthScheme:             pulumi.String("SECRETS"),
+				IamAuth:                pulumi.String("REQUIRED"),
+				ClientPasswordAuthType: pulumi.String("POSTGRES_SCRAM_SHA_256"),
+				SecretArn:              secretARN,
+				Description:            pulumi.String("The administrator: clients sign in with IAM; the proxy uses the managed secret"),
+			},
+			rds.ProxyAuthArgs{
+				AuthScheme:             pulumi.String("SECRETS"),
+				IamAuth:                pulumi.String("REQUIRED"),
+				ClientPasswordAuthType: pulumi.String("POSTGRES_SCRAM_SHA_256"),
+				SecretArn:              app.secret.Arn,
+				Description:            pulumi.String("The application role: clients sign in with IAM; the proxy uses its generated secret"),
+			},
+		},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy, app.version}))
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the proxy of database %q: %w", name, err)
 	}
@@ -189,50 +219,117 @@ func NewAWSDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts .
 	}
 
 	d.Endpoint = proxy.Endpoint
-	d.Ready = []pulumi.Resource{instance, proxy, target}
-	d.grants = awsGrants{auth: "iam", host: proxy.Endpoint, proxyARN: proxy.Arn, reach: proxySG.ID().ToStringOutput(), dbName: a.DatabaseName, user: a.Username}
+	d.Ready = []pulumi.Resource{instance, proxy, target, app.version}
+	d.Identity = identity(proxy.Endpoint)
+	grants.auth, grants.host, grants.proxyARN, grants.reach = "iam", proxy.Endpoint, proxy.Arn, proxySG.ID().ToStringOutput()
+	d.grants = grants
 	return d, d.finish(ctx)
+}
+
+// credentials are the application role's generated credentials in Secrets Manager.
+type credentials struct {
+	secret  *secretsmanager.Secret
+	version *secretsmanager.SecretVersion
+}
+
+// appCredentials generates the application role's password and stores the role's credentials
+// as JSON {"username","password"}, the shape of RDS's own secrets, which RDS Proxy reads. The
+// password is a Pulumi secret from its generation on: it is never plain in state or the plan.
+func appCredentials(ctx *pulumi.Context, name string, a DatabaseArgs, parent pulumi.ResourceOption) (credentials, error) {
+	password, err := random.NewRandomPassword(ctx, name+"-app", &random.RandomPasswordArgs{
+		Length:  pulumi.Int(40),
+		Special: pulumi.Bool(false), // 40 letters and digits: about 238 bits, no quoting anywhere
+	}, parent)
+	if err != nil {
+		return credentials{}, fmt.Errorf("cannot generate the password of role %s of database %q: %w", a.AppUsername, name, err)
+	}
+	secret, err := secretsmanager.NewSecret(ctx, name+"-app", &secretsmanager.SecretArgs{
+		Description: pulumi.Sprintf("Credentials of role %s of database %s: the migration sets the role's password from them", a.AppUsername, name),
+	}, parent)
+	if err != nil {
+		return credentials{}, fmt.Errorf("cannot create the credentials secret of role %s of database %q: %w", a.AppUsername, name, err)
+	}
+	value := password.Result.ApplyT(func(pw string) (string, error) {
+		b, err := json.Marshal(map[string]string{"username": a.AppUsername, "password": pw})
+		return string(b), err
+	}).(pulumi.StringOutput)
+	version, err := secretsmanager.NewSecretVersion(ctx, name+"-app", &secretsmanager.SecretVersionArgs{
+		SecretId: secret.ID(),
+		// Secret already (the password is, and the SDK marks secretString secret too); said
+		// here so the intent does not hang on either.
+		SecretString: pulumi.ToSecret(value).(pulumi.StringOutput),
+	}, parent)
+	if err != nil {
+		return credentials{}, fmt.Errorf("cannot store the credentials of role %s of database %q: %w", a.AppUsername, name, err)
+	}
+	return credentials{secret: secret, version: version}, nil
 }
 
 type awsGrants struct {
 	auth      string // iam, secret or url
 	host      pulumi.StringOutput
-	secretARN pulumi.StringOutput
 	proxyARN  pulumi.StringOutput
 	reach     pulumi.StringOutput
 	dbName    string
-	user      string
+	adminUser string
+	appUser   string
+	maxConns  int
+	// adminSecretARN is RDS's managed secret of the administrator, appSecretARN the application
+	// role's, urlSecretARN the external pooler's URL.
+	adminSecretARN pulumi.StringOutput
+	appSecretARN   pulumi.StringOutput
+	urlSecretARN   pulumi.StringOutput
 }
 
 func (g awsGrants) connect() link.Grant {
+	if g.auth == "url" {
+		return g.as(g.adminUser, g.urlSecretARN)
+	}
+	return g.as(g.appUser, g.appSecretARN)
+}
+
+func (g awsGrants) migrate() link.Grant {
+	if g.auth == "url" {
+		return g.as(g.adminUser, g.urlSecretARN)
+	}
+	out := g.as(g.adminUser, g.adminSecretARN)
+	out.Env["APP_USER"] = pulumi.String(g.appUser)
+	out.Env["APP_SECRET_ARN"] = g.appSecretARN
+	out.AWS.Statements = append(out.AWS.Statements, link.Statement{
+		Sid:       "ReadAppCredentials",
+		Actions:   []string{"secretsmanager:GetSecretValue"},
+		Resources: pulumi.StringArray{g.appSecretARN},
+	})
+	return out
+}
+
+// as grants connecting as user; secretARN is that user's secret when the auth reads one.
+func (g awsGrants) as(user string, secretARN pulumi.StringOutput) link.Grant {
 	env := map[string]pulumi.StringInput{
-		"AUTH": pulumi.String(g.auth),
-		"NAME": pulumi.String(g.dbName),
-		"USER": pulumi.String(g.user),
+		"AUTH":      pulumi.String(g.auth),
+		"NAME":      pulumi.String(g.dbName),
+		"USER":      pulumi.String(user),
+		"MAX_CONNS": pulumi.Sprintf("%d", g.maxConns),
 	}
 	var out link.AWSGrant
 	switch g.auth {
 	case "iam":
-		env["HOST"] = g.host
-		env["PORT"] = pulumi.Sprintf("%d", postgresPort)
-		env["SSLMODE"] = pulumi.String("require")
 		out.Statements = []link.Statement{{
 			Actions:   []string{"rds-db:connect"},
-			Resources: pulumi.StringArray{g.proxyARN.ApplyT(dbUserARN(g.user)).(pulumi.StringOutput)},
+			Resources: pulumi.StringArray{g.proxyARN.ApplyT(dbUserARN(user)).(pulumi.StringOutput)},
 		}}
 	case "secret", "url":
-		env["SECRET_ARN"] = g.secretARN
+		env["SECRET_ARN"] = secretARN
 		out.Statements = []link.Statement{{
 			Actions:   []string{"secretsmanager:GetSecretValue"},
-			Resources: pulumi.StringArray{g.secretARN},
+			Resources: pulumi.StringArray{secretARN},
 		}}
-		if g.auth == "secret" {
-			env["HOST"] = g.host
-			env["PORT"] = pulumi.Sprintf("%d", postgresPort)
-			env["SSLMODE"] = pulumi.String("require")
-		}
 	}
 	if g.auth != "url" {
+		env["HOST"] = g.host
+		env["PORT"] = pulumi.Sprintf("%d", postgresPort)
+		// The certificate must chain to the roots the artifact ships and name the host.
+		env["SSLMODE"] = pulumi.String("verify-full")
 		out.Reach = []link.Reach{{Description: "Postgres", SecurityGroupID: g.reach, Port: postgresPort}}
 	}
 	return link.Grant{Env: env, AWS: out}

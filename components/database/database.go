@@ -47,8 +47,17 @@ type DatabaseArgs struct {
 	DeletionProtection bool
 	// DatabaseName is the database created: default "app".
 	DatabaseName string
-	// Username is the administrator user consumers connect as through the pooler: default "nimbus".
+	// Username is the administrator, who owns the schema; Migrate connects as it: default "nimbus".
 	Username string
+	// AppUsername is the role Connect hands out: default "nimbus_app". The component generates its
+	// password and keeps it in the cloud's secret store; the migration (holding a Migrate grant)
+	// creates the role and sets that password, and grants it what the application needs of the
+	// tables it creates. Not used with PoolerExternal, whose roles are managed where it is hosted.
+	AppUsername string
+	// ConnectionsPerInstance is the size of each consumer instance's connection pool: 1 to 20,
+	// default 2. Consumers get it with their grant, and the plan's capacity check multiplies it by
+	// each consumer's most instances.
+	ConnectionsPerInstance int
 	// Pooler is proxy (default), external or none.
 	Pooler string
 	// Pool tunes the managed pooler.
@@ -79,6 +88,11 @@ type Database struct {
 	Port pulumi.IntOutput `pulumi:"port"`
 	// DatabaseName is the database consumers use.
 	DatabaseName pulumi.StringOutput `pulumi:"databaseName"`
+	// Identity changes whenever what consumers reach changes: another instance (a replaced one),
+	// another pooler or pooler kind, endpoint, port or database, or new application credentials.
+	// A deploy step that prepares the database (migrations) uses it as a trigger, so it runs
+	// again on a database it has not seen.
+	Identity pulumi.StringOutput `pulumi:"identity"`
 	// Ready are the resources that must exist before a connection can succeed (the database, its
 	// pooler and the pooler's target). Depend on these, not on the component: the SDK expands a
 	// component into the children registered so far, which varies from run to run.
@@ -90,6 +104,7 @@ type Database struct {
 
 type granter interface {
 	connect() link.Grant
+	migrate() link.Grant
 }
 
 var identifier = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
@@ -103,6 +118,8 @@ func (a DatabaseArgs) withDefaults(name string) (DatabaseArgs, error) {
 	}
 	check.Default(&a.DatabaseName, "app")
 	check.Default(&a.Username, "nimbus")
+	check.Default(&a.AppUsername, "nimbus_app")
+	check.Default(&a.ConnectionsPerInstance, 2)
 	check.Default(&a.Pooler, PoolerProxy)
 	pool := &a.Pool
 	check.Default(&pool.MaxConnectionsPercent, 90)
@@ -124,6 +141,12 @@ func (a DatabaseArgs) withDefaults(name string) (DatabaseArgs, error) {
 	if !identifier.MatchString(a.Username) {
 		p.Add("Username must match %s, got %q", identifier, a.Username)
 	}
+	if !identifier.MatchString(a.AppUsername) {
+		p.Add("AppUsername must match %s, got %q", identifier, a.AppUsername)
+	} else if a.AppUsername == a.Username {
+		p.Add("AppUsername must differ from Username (%q): the application must not connect as the schema's owner", a.Username)
+	}
+	p.Between("ConnectionsPerInstance", a.ConnectionsPerInstance, 1, 20)
 	switch {
 	case a.Pooler == PoolerExternal && a.ExternalURL == nil:
 		p.Add("ExternalURL is required with Pooler %q", PoolerExternal)
@@ -135,13 +158,25 @@ func (a DatabaseArgs) withDefaults(name string) (DatabaseArgs, error) {
 	return a, p.Err()
 }
 
-// Connect grants opening connections as the database's user, through the pooler when there is
-// one. Env: HOST, PORT, NAME, USER, AUTH (iam, secret or url), SECRET_ARN (with secret and url),
-// SSLMODE.
+// Connect grants opening connections as the application role (AppUsername), through the pooler
+// when there is one. Env: HOST, PORT, NAME, USER, AUTH (iam, secret or url), SECRET_ARN (with
+// secret and url), SSLMODE (verify-full), MAX_CONNS (ConnectionsPerInstance). With
+// PoolerExternal it is the URL's user: the same grant as Migrate.
 func (d *Database) Connect() link.Grant {
 	g := d.grants.connect()
 	g.Resource = "database " + d.name
 	g.Access = link.Connect
+	return g
+}
+
+// Migrate grants what a schema migration needs: connecting as the administrator (Username), and
+// reading the application role's credentials so the migration can create that role and keep its
+// password current. Env: those of Connect, USER being the administrator, plus APP_USER and
+// APP_SECRET_ARN (not with PoolerExternal).
+func (d *Database) Migrate() link.Grant {
+	g := d.grants.migrate()
+	g.Resource = "database " + d.name
+	g.Access = link.Migrate
 	return g
 }
 
@@ -165,5 +200,6 @@ func (d *Database) finish(ctx *pulumi.Context) error {
 		"endpoint":     d.Endpoint,
 		"port":         d.Port,
 		"databaseName": d.DatabaseName,
+		"identity":     d.Identity,
 	})
 }

@@ -5,25 +5,45 @@
 // by Pooler:
 //
 //   - PoolerProxy: the cloud's managed pooler (AWS RDS Proxy), TLS required, clients authenticate
-//     with their cloud identity (IAM), the pooler reaches the database with a secret it reads.
+//     with their cloud identity (IAM), the pooler reaches the database with the secrets it reads.
 //   - PoolerExternal: a hosted pooler whose postgres:// URL is a secret (ExternalURL); no database
 //     is created and consumers read the URL from a secret store at run time.
-//   - PoolerNone: straight to the database (dev); consumers read the credentials from the secret
-//     the cloud manages.
+//   - PoolerNone: straight to the database (dev); consumers read their credentials from the
+//     cloud's secret store.
+//
+// Two users: the administrator (Username) owns the schema; the application role (AppUsername)
+// is what the service's code connects as. [Database.Connect] grants connecting as the application
+// role, [Database.Migrate] connecting as the administrator plus reading the application role's
+// credentials, so the migration can create the role, set its password and grant it the tables it
+// creates. The component generates the application role's password and stores the role's
+// credentials in the cloud's secret store; the role itself exists once the migration has run.
+// With PoolerExternal there is one user, the URL's: both grants are the same and roles are managed
+// where the pooler is hosted.
 //
 // NewX constructors (one per cloud, of type [Constructor]) register a `nimbus:database:Database`
-// component. Every cloud guarantees: private only (no public address), encrypted at rest, the
-// administrator password generated and kept by the cloud's secret store (never in config, state
-// outputs or environment variables), backups kept BackupRetentionDays, deletion protection and a
-// final snapshot when DeletionProtection is set. [Database.Connect] grants exactly connecting as the
-// database's user through the pooler, with the network path opened on the Postgres port only.
+// component. Every cloud guarantees: private only (no public address), encrypted at rest, both
+// passwords generated and kept by the cloud's secret store (never in config, plain state outputs
+// or environment variables), backups kept BackupRetentionDays, deletion protection and a final
+// snapshot when DeletionProtection is set; grants connect through the pooler when there is one,
+// with the network path opened on the Postgres port only, TLS verified (SSLMODE verify-full) and
+// the pool size every consumer instance may open (MAX_CONNS, ConnectionsPerInstance, default 2).
+// Identity changes whenever what consumers reach changes (another instance, pooler, endpoint,
+// port, database or application credentials) and only then: migrations are triggered by it.
 //
 // AWS (NewAWSDatabase): an RDS PostgreSQL instance, chosen over Aurora Serverless v2 because the
 // sample's load is small and steady: a db.t4g.micro costs a fraction of Aurora's 0.5 ACU floor, the
 // storage is gp3, and RDS Proxy, Multi-AZ and IAM auth work the same on both; switching is one
 // implementation. The master password is managed by RDS in Secrets Manager. With PoolerProxy an RDS
-// Proxy (TLS required, IAM auth REQUIRED, SECRETS auth with the managed secret, pool tuning from
-// Pool) sits in front; security groups are chained consumer -> proxy -> database on 5432 only, and
-// consumers get rds-db:connect on the proxy for the database user. Sizes: small db.t4g.micro,
-// medium db.t4g.medium, large db.r6g.large.
+// Proxy (TLS required, pool tuning from Pool) sits in front with one auth entry per user, each
+// IAM REQUIRED with SECRETS: the managed secret for the administrator and the application role's
+// secret; its role may read exactly those two secrets. Security groups are chained consumer ->
+// proxy -> database on 5432 only; Connect gives rds-db:connect on the proxy for the application
+// role only, Migrate for the administrator plus secretsmanager:GetSecretValue on the application
+// role's secret. With PoolerNone, Connect reads the application role's secret and Migrate the
+// managed secret and the application role's. The application role's password is a
+// random.RandomPassword (40 letters and digits, a Pulumi secret), stored as {"username","password"}
+// in a Secrets Manager secret. Identity is "RESOURCE_ID HOST:PORT/NAME POOLER VERSION" (the
+// instance's DBI resource id, the endpoint consumers reach, the pooler kind, the version id of the
+// application credentials); with PoolerExternal "external VERSION" of the URL secret. Sizes: small
+// db.t4g.micro, medium db.t4g.medium, large db.r6g.large.
 package database

@@ -19,17 +19,33 @@ import (
 type Cloud struct {
 	// Network makes the network the database sits in.
 	Network network.Constructor
-	// Check is called for every pooler kind, in the program body (so it may resolve the grant),
-	// and then with the registered resources.
-	Grant func(t *testing.T, pooler string, g link.Grant)
+	// Grant is called for every pooler kind in the program body (so it may resolve the grants)
+	// with the Connect and Migrate grants; Check then with the registered resources.
+	Grant func(t *testing.T, pooler string, connect, migrate link.Grant)
 	Check func(t *testing.T, pooler string, args database.DatabaseArgs, r componenttest.Result)
 }
 
 // Env lists the settings a Connect grant hands out per pooler kind: never a password.
 var Env = map[string][]string{
-	database.PoolerProxy:    {"AUTH", "HOST", "NAME", "PORT", "SSLMODE", "USER"},
-	database.PoolerNone:     {"AUTH", "HOST", "NAME", "PORT", "SECRET_ARN", "SSLMODE", "USER"},
-	database.PoolerExternal: {"AUTH", "NAME", "SECRET_ARN", "USER"},
+	database.PoolerProxy:    {"AUTH", "HOST", "MAX_CONNS", "NAME", "PORT", "SSLMODE", "USER"},
+	database.PoolerNone:     {"AUTH", "HOST", "MAX_CONNS", "NAME", "PORT", "SECRET_ARN", "SSLMODE", "USER"},
+	database.PoolerExternal: {"AUTH", "MAX_CONNS", "NAME", "SECRET_ARN", "USER"},
+}
+
+// MigrateEnv lists the settings a Migrate grant hands out per pooler kind: Connect's, plus the
+// application role's name and credentials reference where the migration manages that role.
+var MigrateEnv = map[string][]string{
+	database.PoolerProxy:    {"APP_SECRET_ARN", "APP_USER", "AUTH", "HOST", "MAX_CONNS", "NAME", "PORT", "SSLMODE", "USER"},
+	database.PoolerNone:     {"APP_SECRET_ARN", "APP_USER", "AUTH", "HOST", "MAX_CONNS", "NAME", "PORT", "SECRET_ARN", "SSLMODE", "USER"},
+	database.PoolerExternal: {"AUTH", "MAX_CONNS", "NAME", "SECRET_ARN", "USER"},
+}
+
+// Users are who Connect and Migrate connect as per pooler kind, with the default user names:
+// the application role and the administrator; the external pooler's URL names its own.
+var Users = map[string][2]string{
+	database.PoolerProxy:    {"nimbus_app", "nimbus"},
+	database.PoolerNone:     {"nimbus_app", "nimbus"},
+	database.PoolerExternal: {"nimbus", "nimbus"},
 }
 
 // Run checks an implementation against the database contract.
@@ -38,7 +54,8 @@ func Run(t *testing.T, newDatabase database.Constructor, cloud Cloud) {
 		t.Run("pooler "+pooler, func(t *testing.T) {
 			args := database.DatabaseArgs{
 				Pooler: pooler, DeletionProtection: pooler == database.PoolerProxy, HighAvailability: pooler == database.PoolerProxy,
-				Pool: database.PoolArgs{MaxConnectionsPercent: 80, MaxIdlePercent: 40, BorrowTimeoutSeconds: 30},
+				Pool:                   database.PoolArgs{MaxConnectionsPercent: 80, MaxIdlePercent: 40, BorrowTimeoutSeconds: 30},
+				ConnectionsPerInstance: 3,
 			}
 			var outs map[string]any
 			r := componenttest.Run(t, func(ctx *pulumi.Context) error {
@@ -56,23 +73,37 @@ func Run(t *testing.T, newDatabase database.Constructor, cloud Cloud) {
 				if err != nil {
 					return err
 				}
-				g := db.Connect()
+				g, m := db.Connect(), db.Migrate()
 				if diff := cmp.Diff(Env[pooler], keys(g.Env)); diff != "" {
 					t.Errorf("connect env (-want +got):\n%s", diff)
 				}
-				if g.Access != link.Connect {
-					t.Errorf("grant access: want connect, got %s", g.Access)
+				if diff := cmp.Diff(MigrateEnv[pooler], keys(m.Env)); diff != "" {
+					t.Errorf("migrate env (-want +got):\n%s", diff)
 				}
-				cloud.Grant(t, pooler, g)
-				outs = componenttest.Await(t, pulumi.Map{"endpoint": db.Endpoint, "name": db.DatabaseName, "port": db.Port})
+				if g.Access != link.Connect || m.Access != link.Migrate {
+					t.Errorf("grant access: want connect and migrate, got %s and %s", g.Access, m.Access)
+				}
+				got := componenttest.Await(t, pulumi.Map{
+					"connect.user": g.Env["USER"], "migrate.user": m.Env["USER"], "connect.conns": g.Env["MAX_CONNS"], "migrate.conns": m.Env["MAX_CONNS"],
+				})
+				want := map[string]any{"connect.user": Users[pooler][0], "migrate.user": Users[pooler][1], "connect.conns": "3", "migrate.conns": "3"}
+				if sslmode, ok := g.Env["SSLMODE"]; ok {
+					got["sslmode"] = componenttest.Await(t, pulumi.Map{"v": sslmode})["v"]
+					want["sslmode"] = "verify-full"
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("users, pool size and TLS (-want +got):\n%s", diff)
+				}
+				cloud.Grant(t, pooler, g, m)
+				outs = componenttest.Await(t, pulumi.Map{"endpoint": db.Endpoint, "name": db.DatabaseName, "port": db.Port, "identity": db.Identity})
 				return nil
 			})
 			if r.Err != nil {
 				t.Fatal(r.Err)
 			}
 			r.AssertContained(t, database.Type, "db", network.Type)
-			if outs["endpoint"] == "" || outs["name"] != "app" || outs["port"] != 5432 {
-				t.Errorf("outputs: want an endpoint, database app, port 5432, got %v", outs)
+			if outs["endpoint"] == "" || outs["name"] != "app" || outs["port"] != 5432 || outs["identity"] == "" {
+				t.Errorf("outputs: want an endpoint, database app, port 5432 and an identity, got %v", outs)
 			}
 			cloud.Check(t, pooler, args, r)
 		})
@@ -108,8 +139,16 @@ func Run(t *testing.T, newDatabase database.Constructor, cloud Cloud) {
 				want: []string{`database "db": ExternalURL is required with Pooler "external"`},
 			},
 			"names": {
-				args: database.DatabaseArgs{Pooler: database.PoolerExternal, ExternalURL: pulumi.String("postgres://x"), DatabaseName: "My-DB", Username: "admin;drop"},
-				want: []string{`database "db": DatabaseName must match`, `database "db": Username must match`},
+				args: database.DatabaseArgs{Pooler: database.PoolerExternal, ExternalURL: pulumi.String("postgres://x"), DatabaseName: "My-DB", Username: "admin;drop", AppUsername: "App"},
+				want: []string{`database "db": DatabaseName must match`, `database "db": Username must match`, `database "db": AppUsername must match`},
+			},
+			"app is the owner": {
+				args: database.DatabaseArgs{Pooler: database.PoolerExternal, ExternalURL: pulumi.String("postgres://x"), Username: "owner", AppUsername: "owner"},
+				want: []string{`database "db": AppUsername must differ from Username ("owner")`},
+			},
+			"pool size": {
+				args: database.DatabaseArgs{Pooler: database.PoolerExternal, ExternalURL: pulumi.String("postgres://x"), ConnectionsPerInstance: 21},
+				want: []string{`database "db": ConnectionsPerInstance must be between 1 and 20, got 21`},
 			},
 		}
 		for name, tc := range cases {
