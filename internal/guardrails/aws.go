@@ -23,6 +23,8 @@ var awsChecks = map[string]Check{
 	"trigger-targets-alias":        awsTriggerTargetsAlias,
 	"log-retention":                awsLogRetention,
 	"bucket-public-access-blocked": awsBucketPublicAccessBlocked,
+	"alarms-notify":                awsAlarmsNotify,
+	"db-connection-capacity":       awsDBConnectionCapacity,
 }
 
 const (

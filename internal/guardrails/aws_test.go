@@ -274,6 +274,30 @@ func TestRules(t *testing.T) {
 			rule:      "log-retention",
 			resources: []res{function, logs},
 		},
+		"AlarmsSilent": {
+			reason: "an alarm without actions, one with its actions disabled, and a topic CloudWatch cannot publish to fire",
+			rule:   "alarms-notify",
+			resources: []res{
+				{"aws:sns/topic:Topic", "managed", map[string]any{"name": "managed", "kmsMasterKeyId": "alias/aws/sns"}},
+				{"aws:cloudwatch/metricAlarm:MetricAlarm", "silent", map[string]any{"name": "silent"}},
+				{"aws:cloudwatch/metricAlarm:MetricAlarm", "off", map[string]any{"name": "off", "actionsEnabled": false,
+					"alarmActions": []any{"arn:aws:sns:us-east-1:123456789012:other"}}},
+				{"aws:cloudwatch/metricAlarm:MetricAlarm", "unread", map[string]any{"name": "unread",
+					"alarmActions": []any{"arn:aws:sns:us-east-1:123456789012:managed"}}},
+				{"aws:cloudwatch/compositeAlarm:CompositeAlarm", "composite", map[string]any{"alarmName": "composite", "alarmRule": "ALARM(silent)"}},
+			},
+			want: []string{"composite alarmActions", "off actionsEnabled", "silent alarmActions", "managed kmsMasterKeyId"},
+		},
+		"AlarmsNotify": {
+			reason: "an alarm notifying a topic under a customer managed key, or a topic outside the plan, passes",
+			rule:   "alarms-notify",
+			resources: []res{
+				{"aws:sns/topic:Topic", "alarms", map[string]any{"name": "alarms", "kmsMasterKeyId": "arn:aws:kms:us-east-1:123456789012:key/k"}},
+				{"aws:cloudwatch/metricAlarm:MetricAlarm", "dlq", map[string]any{"name": "dlq",
+					"alarmActions": []any{"arn:aws:sns:us-east-1:123456789012:alarms"}, "okActions": []any{"arn:aws:sns:us-east-1:123456789012:alarms"}}},
+				{"aws:cloudwatch/metricAlarm:MetricAlarm", "ops", map[string]any{"name": "ops", "alarmActions": []any{"arn:aws:sns:us-east-1:123456789012:ops"}}},
+			},
+		},
 		"BucketOpen": {
 			reason: "a bucket without a block, and a block with a setting off, fire",
 			rule:   "bucket-public-access-blocked",
@@ -293,6 +317,9 @@ func TestRules(t *testing.T) {
 					"blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true}},
 			},
 		},
+	}
+	for name, tc := range capacityCases(t) {
+		cases[name] = tc
 	}
 	tested := map[string]bool{}
 	for _, tc := range cases {

@@ -18,5 +18,35 @@
 // as "*"; object ARNs that end in "/*" below a named S3 bucket
 // (arn:aws:s3:::images/originals/*); CloudWatch Logs ARNs of a named log
 // group that end in ":*" (the log-stream suffix). Deny statements may use
-// wildcards.
+// wildcards. Statements' Condition blocks are not read (a condition can only
+// narrow an allow).
+//
+// alarms-notify (AWS): every CloudWatch metric or composite alarm has at
+// least one alarm action and its actions are enabled; an SNS topic of the
+// plan that an alarm notifies is not encrypted with alias/aws/sns, whose key
+// policy does not let CloudWatch publish. Messages name the nimbus:alarms.*
+// settings.
+//
+// db-connection-capacity (AWS): for every RDS instance, the connections it
+// can be asked for at once must fit its max_connections less PostgreSQL's 3
+// superuser_reserved_connections. A consumer is a Lambda function whose
+// environment has PREFIX_HOST naming a database or proxy of the plan; its
+// pool is PREFIX_MAX_CONNS (a finding when missing). Its most instances are
+// its reserved concurrency; else, when event source mappings are its only
+// triggers and all set scalingConfig.maximumConcurrency, their sum; else 1000,
+// Lambda's default regional concurrency quota. A consumer connecting to the
+// instance counts instances x pool; one connecting to an RDS Proxy is not
+// counted, because RDS Proxy documents no limit on client connections (its
+// quotas are 20 proxies per account, 200 secrets and 20 extra endpoints per
+// proxy) and what it does document is its pool to the database:
+// maxConnectionsPercent of max_connections, the rest waiting
+// connectionBorrowTimeout. So each proxy counts against its instance with
+// that pool. max_connections is RDS for PostgreSQL's default
+// LEAST({DBInstanceClassMemory/9531392}, 5000) with the class's memory
+// (db.t4g.micro 1 GiB: 112, db.t4g.medium 4 GiB: 450, db.r6g.large 16 GiB:
+// 1802); RDS subtracts memory for the OS and its processes from
+// DBInstanceClassMemory, so these are upper bounds. An instance with a
+// non-default parameter group or a class missing from the table is a finding.
+// Hosts outside the plan (an external pooler) are not checked. Messages name
+// the numbers and the nimbus settings that change them.
 package guardrails

@@ -76,6 +76,10 @@ var rules = []Rule{
 		Description: "Every log group has a retention period, and every function logs to a log group of the plan."},
 	{ID: "bucket-public-access-blocked", Severity: Error,
 		Description: "Every bucket blocks public access (ACLs and policies)."},
+	{ID: "alarms-notify", Severity: Error,
+		Description: "Every alarm notifies someone: it has an alarm action, its actions are enabled, and a topic it notifies can take the alarm's messages."},
+	{ID: "db-connection-capacity", Severity: Error,
+		Description: "The most connections a database can be asked for at once (each direct consumer's most instances times its pool size, plus the pool of each pooler in front of it) fit its max_connections."},
 }
 
 // checks selects each cloud's checks, keyed by rule id: the one place a

@@ -1,0 +1,333 @@
+package guardrails
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/nimbus-iac/nimbus/internal/fakecloud"
+)
+
+// The AWS half of alarms-notify and db-connection-capacity.
+
+const (
+	typeMetricAlarm    = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	typeCompositeAlarm = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+	typeTopic          = "aws:sns/topic:Topic"
+	typeProxyTarget    = "aws:rds/proxyTarget:ProxyTarget"
+	typeProxyPool      = "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup"
+)
+
+// stackKeys name the nimbus stack setting behind a number a finding reports, so the message says
+// what to change: a resource's logical name and property, or a setting's role.
+var stackKeys = map[string]string{
+	"api reservedConcurrentExecutions":             "nimbus:api.maxInstances",
+	"worker-jobs scalingConfig.maximumConcurrency": "nimbus:worker.maxConcurrency",
+	"pool size":             "nimbus:database.connectionsPerInstance",
+	"instanceClass":         "nimbus:database.size",
+	"pooler":                "nimbus:database.pooler",
+	"maxConnectionsPercent": "nimbus:database.pool.maxConnectionsPercent",
+	"alarms":                "nimbus:alarms.emails or nimbus:alarms.topicArn",
+}
+
+// StackKeys returns the stack settings the findings name, so a test can check each exists.
+func StackKeys() []string {
+	var out []string
+	for _, v := range stackKeys {
+		for _, k := range strings.Split(v, " or ") {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func keyFor(what string) string {
+	if k, ok := stackKeys[what]; ok {
+		return " (" + k + ")"
+	}
+	return ""
+}
+
+func awsAlarmsNotify(p *Plan) []Finding {
+	topics := map[string]fakecloud.Resource{}
+	for _, t := range ofType(p, typeTopic) {
+		topics[getStr(t, "arn")] = t
+	}
+	var out []Finding
+	flagged := map[string]bool{}
+	for _, a := range ofType(p, typeMetricAlarm, typeCompositeAlarm) {
+		if on, set := getBool(a, "actionsEnabled"); set && !on {
+			out = append(out, Finding{URN: a.URN, Property: "actionsEnabled",
+				Message: fmt.Sprintf("%s has its actions disabled, so it notifies nobody: set actionsEnabled to true", label(a))})
+		}
+		var actions []string
+		if v := get(a, "alarmActions"); v.IsArray() {
+			for _, e := range v.ArrayValue() {
+				if e = unwrap(e); e.IsString() && e.StringValue() != "" {
+					actions = append(actions, e.StringValue())
+				}
+			}
+		}
+		if len(actions) == 0 {
+			out = append(out, Finding{URN: a.URN, Property: "alarmActions",
+				Message: fmt.Sprintf("%s notifies nobody: set alarmActions to an SNS topic%s", label(a), keyFor("alarms"))})
+		}
+		for _, arn := range actions {
+			t, ok := topics[arn]
+			if !ok || flagged[t.URN] {
+				continue
+			}
+			if k := getStr(t, "kmsMasterKeyId"); k == "alias/aws/sns" || strings.HasSuffix(k, ":alias/aws/sns") {
+				flagged[t.URN] = true
+				out = append(out, Finding{URN: t.URN, Property: "kmsMasterKeyId",
+					Message: fmt.Sprintf("%s, which %s notifies, is encrypted with the AWS managed key alias/aws/sns, whose policy does not let CloudWatch publish: use a customer managed key that allows cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey", label(t), label(a))})
+			}
+		}
+	}
+	return out
+}
+
+// lambdaDefaultConcurrency is Lambda's default quota of concurrent executions per region (AWS
+// Lambda Developer Guide, "Lambda quotas": 1,000, raisable): a function with no cap of its own
+// can run that many instances at once.
+const lambdaDefaultConcurrency = 1000
+
+// instanceClassGiB is the memory of the RDS instance classes, in GiB (RDS User Guide, "Hardware
+// specifications for DB instance classes").
+var instanceClassGiB = map[string]int{
+	"db.t3.micro": 1, "db.t3.small": 2, "db.t3.medium": 4, "db.t3.large": 8, "db.t3.xlarge": 16, "db.t3.2xlarge": 32,
+	"db.t4g.micro": 1, "db.t4g.small": 2, "db.t4g.medium": 4, "db.t4g.large": 8, "db.t4g.xlarge": 16, "db.t4g.2xlarge": 32,
+	"db.m6g.large": 8, "db.m6g.xlarge": 16, "db.m6g.2xlarge": 32, "db.m7g.large": 8, "db.m7g.xlarge": 16,
+	"db.r6g.large": 16, "db.r6g.xlarge": 32, "db.r6g.2xlarge": 64, "db.r7g.large": 16, "db.r7g.xlarge": 32,
+}
+
+// superuserReserved are the connections PostgreSQL keeps for superusers
+// (superuser_reserved_connections, 3 by default); on RDS no consumer is one.
+const superuserReserved = 3
+
+// maxConnections is RDS for PostgreSQL's default max_connections for an instance class:
+// LEAST({DBInstanceClassMemory/9531392}, 5000) (RDS User Guide, "Maximum number of database
+// connections"), with the class's memory for DBInstanceClassMemory. RDS subtracts what the
+// operating system and its own processes use from DBInstanceClassMemory, so the real value is
+// somewhat lower: these figures are upper bounds (db.t4g.micro 112, db.t4g.medium 450,
+// db.r6g.large 1802).
+func maxConnections(class string) (int, bool) {
+	gib, ok := instanceClassGiB[class]
+	if !ok {
+		return 0, false
+	}
+	return min(gib<<30/9531392, 5000), true
+}
+
+// consumer is a function that opens connections to a database directly.
+type consumer struct {
+	fn        fakecloud.Resource
+	instances int
+	why       string // where instances comes from
+	key       string // the stack setting that changes instances, "" when none does
+	conns     int
+	connsVar  string // the environment variable holding conns
+}
+
+func (c consumer) String() string {
+	why := c.why
+	if c.key != "" {
+		why += " (" + c.key + ")"
+	}
+	return fmt.Sprintf("function %q %s (%s) x %s (%s%s) = %d",
+		c.fn.Name, plural(c.instances, "instance"), why, plural(c.conns, "connection"), c.connsVar, keyFor("pool size"), c.instances*c.conns)
+}
+
+func awsDBConnectionCapacity(p *Plan) []Finding {
+	instances := map[string]fakecloud.Resource{} // address -> instance
+	byIdent := map[string]fakecloud.Resource{}
+	for _, db := range ofType(p, typeDBInstance) {
+		instances[getStr(db, "address")] = db
+		byIdent[getStr(db, "identifier")] = db
+	}
+	proxies := map[string]fakecloud.Resource{} // endpoint -> proxy
+	for _, px := range ofType(p, typeProxy) {
+		proxies[getStr(px, "endpoint")] = px
+	}
+	var out []Finding
+	direct := map[string][]consumer{} // instance URN -> consumers connecting to it directly
+	for _, f := range ofType(p, typeFunction) {
+		env := map[string]string{}
+		if v := get(f, "environment.variables"); v.IsObject() {
+			for k, e := range v.ObjectValue() {
+				if e = unwrap(e); e.IsString() {
+					env[string(k)] = e.StringValue()
+				}
+			}
+		}
+		for k, host := range env {
+			prefix, ok := strings.CutSuffix(k, "_HOST")
+			if !ok {
+				continue
+			}
+			db, toDB := instances[host]
+			_, toProxy := proxies[host]
+			if !toDB && !toProxy {
+				continue // not a database of the plan: its capacity is not known here
+			}
+			connsKey := prefix + "_MAX_CONNS"
+			conns, err := strconv.Atoi(env[connsKey])
+			if err != nil || conns < 1 {
+				out = append(out, Finding{URN: f.URN, Property: "environment.variables." + connsKey,
+					Message: fmt.Sprintf("%s connects to %s but %s is %q, not a pool size: each instance may open any number of connections; set it%s", label(f), host, connsKey, env[connsKey], keyFor("pool size"))})
+				continue
+			}
+			if toDB {
+				n, why, key := maxInstances(p, f)
+				direct[db.URN] = append(direct[db.URN], consumer{fn: f, instances: n, why: why, key: key, conns: conns, connsVar: connsKey})
+			}
+			// Through RDS Proxy: it documents no limit on client connections, so the clients
+			// are not counted; the proxy's own pool is, against the database below.
+		}
+	}
+
+	for _, db := range ofType(p, typeDBInstance) {
+		class := getStr(db, "instanceClass")
+		if g := getStr(db, "parameterGroupName"); g != "" && !strings.HasPrefix(g, "default.") {
+			out = append(out, Finding{URN: db.URN, Property: "parameterGroupName",
+				Message: fmt.Sprintf("%s uses parameter group %q, whose max_connections the plan cannot read: check its consumers fit by hand", label(db), g)})
+			continue
+		}
+		limit, ok := maxConnections(class)
+		if !ok {
+			out = append(out, Finding{URN: db.URN, Property: "instanceClass",
+				Message: fmt.Sprintf("%s is a %q, whose max_connections the plan does not know: add its memory to the guardrail's instance classes", label(db), class)})
+			continue
+		}
+		usable := limit - superuserReserved
+		var parts []string
+		total := 0
+		cs := direct[db.URN]
+		sort.Slice(cs, func(i, j int) bool { return cs[i].fn.URN < cs[j].fn.URN })
+		for _, c := range cs {
+			parts = append(parts, c.String())
+			total += c.instances * c.conns
+		}
+		for _, px := range proxiesOf(p, getStr(db, "identifier"), byIdent) {
+			pct := proxyMaxConnectionsPercent(p, getStr(px, "name"))
+			pool := pct * limit / 100
+			parts = append(parts, fmt.Sprintf("%s's pool %d%% of %d = %d", label(px), pct, limit, pool))
+			total += pool
+		}
+		if total <= usable {
+			continue
+		}
+		var fix []string
+		if len(cs) > 0 {
+			capFix := "cap the functions' instances"
+			if keys := instanceKeys(cs); len(keys) > 0 {
+				capFix += " (" + strings.Join(keys, ", ") + ")"
+			}
+			fix = append(fix, capFix, "lower the pool size"+keyFor("pool size"))
+		}
+		fix = append(fix, "use a larger database"+keyFor("instanceClass"))
+		if len(cs) > 0 {
+			fix = append(fix, "connect through a pooler"+keyFor("pooler"))
+		} else {
+			fix = append(fix, "give the pooler a smaller share"+keyFor("maxConnectionsPercent"))
+		}
+		out = append(out, Finding{URN: db.URN, Property: "instanceClass",
+			Message: fmt.Sprintf("%s (%s) accepts at most %d connections (max_connections %d, %d kept for superusers) but its consumers can open %d at once: %s. To fit: %s",
+				label(db), class, usable, limit, superuserReserved, total, strings.Join(parts, "; "), strings.Join(fix, ", or "))})
+	}
+	return out
+}
+
+// maxInstances is the most instances of a function that can run at once, why, and the stack
+// setting that changes it: its reserved concurrency; else, when queues are its only triggers, the
+// sum of their maximum concurrency; else Lambda's default regional quota.
+func maxInstances(p *Plan, f fakecloud.Resource) (int, string, string) {
+	name := getStr(f, "name")
+	reservedKey := stackKeys[f.Name+" reservedConcurrentExecutions"]
+	if n, ok := getNum(f, "reservedConcurrentExecutions"); ok && n >= 0 {
+		return int(n), "reserved concurrency", reservedKey
+	}
+	total, capped, other := 0, true, false
+	var mappings []fakecloud.Resource
+	for _, m := range ofType(p, typeMapping) {
+		if parseLambdaRef(getStr(m, "functionName")).function != name {
+			continue
+		}
+		mappings = append(mappings, m)
+		n, ok := getNum(m, "scalingConfig.maximumConcurrency")
+		if !ok {
+			capped = false
+		}
+		total += int(n)
+	}
+	for _, perm := range ofType(p, typePermission) {
+		if parseLambdaRef(getStr(perm, "function")).function == name {
+			other = true
+		}
+	}
+	for _, in := range ofType(p, typeIntegration) {
+		if t, ok := invokeArnTarget(getStr(in, "integrationUri")); ok && t.function == name {
+			other = true
+		}
+	}
+	if len(mappings) > 0 && capped && !other {
+		key := ""
+		if len(mappings) == 1 {
+			key = stackKeys[mappings[0].Name+" scalingConfig.maximumConcurrency"]
+		}
+		return total, "its queue subscriptions' maximum concurrency", key
+	}
+	return lambdaDefaultConcurrency, "no cap of its own: Lambda's default regional concurrency quota", reservedKey
+}
+
+func instanceKeys(cs []consumer) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range cs {
+		if c.key != "" && !seen[c.key] {
+			seen[c.key] = true
+			out = append(out, c.key)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// proxiesOf returns the proxies whose target is the instance with the given identifier.
+func proxiesOf(p *Plan, ident string, byIdent map[string]fakecloud.Resource) []fakecloud.Resource {
+	names := map[string]bool{}
+	for _, t := range ofType(p, typeProxyTarget) {
+		if getStr(t, "dbInstanceIdentifier") == ident {
+			names[getStr(t, "dbProxyName")] = true
+		}
+	}
+	var out []fakecloud.Resource
+	for _, px := range ofType(p, typeProxy) {
+		if names[getStr(px, "name")] {
+			out = append(out, px)
+		}
+	}
+	return out
+}
+
+// proxyMaxConnectionsPercent is the share of max_connections a proxy's pool may open: its
+// default target group's maxConnectionsPercent, 100 (RDS Proxy's default) when unset.
+func proxyMaxConnectionsPercent(p *Plan, proxy string) int {
+	for _, tg := range ofType(p, typeProxyPool) {
+		if getStr(tg, "dbProxyName") == proxy {
+			if n, ok := getNum(tg, "connectionPoolConfig.maxConnectionsPercent"); ok {
+				return int(n)
+			}
+		}
+	}
+	return 100
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
