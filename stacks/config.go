@@ -21,6 +21,7 @@ type Config struct {
 	Database DatabaseConfig `key:"database"`
 	Bucket   BucketConfig   `key:"bucket"`
 	Network  NetworkConfig  `key:"network"`
+	Alarms   AlarmsConfig   `key:"alarms"`
 }
 
 // APIConfig sizes the HTTP API function.
@@ -64,6 +65,9 @@ type DatabaseConfig struct {
 	Pooler              string     `key:"pooler" default:"proxy" enum:"proxy|external|none" help:"How functions connect: proxy (the cloud's managed pooler: RDS Proxy on AWS), external (a hosted pooler whose URL is the secret database.externalUrl; no database is created), none (straight to the database, for dev)."`
 	ExternalURL         string     `key:"externalUrl" secret:"true" help:"postgres:// URL of the external pooler, when pooler is external. Set it with pulumi config set --secret."`
 	Pool                PoolConfig `key:"pool"`
+
+	// ConnectionsPerInstance is handed to every function that uses the database (DB_MAX_CONNS).
+	ConnectionsPerInstance int `key:"connectionsPerInstance" default:"2" range:"1..20" help:"Size of each function instance's connection pool, in connections. The plan's db-connection-capacity guardrail checks each function's most instances times this against what the database accepts."`
 }
 
 // PoolConfig tunes the managed pooler.
@@ -84,4 +88,11 @@ type NetworkConfig struct {
 	Zones     int      `key:"zones" default:"2" range:"2..6" help:"Availability zones to spread private subnets over."`
 	VpcID     string   `key:"vpcId" help:"Use this existing VPC instead of creating one (with subnetIds)."`
 	SubnetIDs []string `key:"subnetIds" help:"Private subnets of the existing VPC, in at least two zones (a YAML list)."`
+}
+
+// AlarmsConfig says where alarms go: a topic the stack creates (with email subscriptions), or an
+// existing one.
+type AlarmsConfig struct {
+	Emails   []string `key:"emails" help:"Email addresses subscribed to the alarm topic the stack creates, a YAML list; each address confirms once, from the message AWS sends it. Alarms notify when they fire and when they clear."`
+	TopicARN string   `key:"topicArn" help:"An existing SNS topic for the alarms (its ARN) instead of the one the stack creates; alarms.emails must then be empty. A topic encrypted with the AWS managed key alias/aws/sns cannot receive CloudWatch alarms."`
 }

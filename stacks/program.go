@@ -11,6 +11,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/nimbus-iac/nimbus/components/alerts"
 	"github.com/nimbus-iac/nimbus/components/bucket"
 	"github.com/nimbus-iac/nimbus/components/database"
 	"github.com/nimbus-iac/nimbus/components/function"
@@ -81,6 +82,7 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 		RetentionSeconds:           cfg.Queue.RetentionDays * 24 * 3600,
 		DeadLetterRetentionSeconds: cfg.Queue.DeadLetterRetentionDays * 24 * 3600,
 		VisibilityTimeoutSeconds:   cfg.VisibilityTimeout(),
+		Alerts:                     alerts.AlertsArgs{Emails: cfg.Alarms.Emails, Existing: cfg.Alarms.TopicARN},
 	})
 	if err != nil {
 		return nil, err
@@ -97,6 +99,8 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 		DeletionProtection:  cfg.DeletionProtection,
 		DatabaseName:        cfg.Database.Name,
 		Pooler:              cfg.Database.Pooler,
+		// Every consumer gets the same per-instance pool; the capacity guardrail checks the sum.
+		ConnectionsPerInstance: cfg.Database.ConnectionsPerInstance,
 		Pool: database.PoolArgs{
 			MaxConnectionsPercent: cfg.Database.Pool.MaxConnectionsPercent,
 			MaxIdlePercent:        cfg.Database.Pool.MaxIdlePercent,
@@ -110,6 +114,29 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 	if err != nil {
 		return nil, err
 	}
+
+	// The migration goes first: it runs on every deploy that changes its code or the database it
+	// targets, as the schema's owner, and creates the role api and worker connect as. They go
+	// live only after it succeeded (DeployAfter), so new code never serves an old schema.
+	migrate, err := cloud.Function(ctx, "migrate", &function.FunctionArgs{
+		Code:           artifacts["migrate"].archive,
+		CodeHash:       artifacts["migrate"].hash,
+		TimeoutSeconds: 120,
+		// One at a time: migrations are serialised anyway, and the capacity check counts it as 1.
+		MaxInstances:     1,
+		Network:          net,
+		Links:            []link.Link{link.Named("DB", db.Migrate())},
+		LogRetentionDays: cfg.LogRetentionDays,
+		RunOnDeploy: &function.RunOnDeploy{
+			Input:    `{"action":"migrate"}`,
+			After:    db.Ready,
+			Triggers: map[string]pulumi.StringInput{"database": db.Identity},
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	afterMigration := []pulumi.Resource{migrate.DeployStep}
 
 	writeOriginals, err := images.Grant(bucket.Use{Access: link.Write, Prefix: "originals/"})
 	if err != nil {
@@ -137,6 +164,7 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 			link.Named("DB", db.Connect()),
 		},
 		LogRetentionDays: cfg.LogRetentionDays,
+		DeployAfter:      afterMigration,
 	})
 	if err != nil {
 		return nil, err
@@ -169,19 +197,7 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 			link.Named("DB", db.Connect()),
 		},
 		LogRetentionDays: cfg.LogRetentionDays,
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	migrate, err := cloud.Function(ctx, "migrate", &function.FunctionArgs{
-		Code:             artifacts["migrate"].archive,
-		CodeHash:         artifacts["migrate"].hash,
-		TimeoutSeconds:   120,
-		Network:          net,
-		Links:            []link.Link{link.Named("DB", db.Connect())},
-		LogRetentionDays: cfg.LogRetentionDays,
-		RunOnDeploy:      &function.RunOnDeploy{Input: `{"action":"migrate"}`, After: db.Ready},
+		DeployAfter:      afterMigration,
 	})
 	if err != nil {
 		return nil, err
@@ -197,6 +213,7 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 		"apiCodeHash":        api.CodeHash,
 		"workerCodeHash":     worker.CodeHash,
 		"migrateCodeHash":    migrate.CodeHash,
+		"alarmTarget":        jobs.AlertTarget,
 	}, nil
 }
 

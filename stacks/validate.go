@@ -2,8 +2,10 @@ package stacks
 
 import (
 	"fmt"
+	"net/mail"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -71,6 +73,19 @@ func (c *Config) check(raw map[string]string) []string {
 		}
 	}
 
+	al := c.Alarms
+	for i, e := range al.Emails {
+		if addr, err := mail.ParseAddress(e); err != nil || addr.Address != e {
+			add("%s[%d] must be a plain email address like ops@example.com, got %q", n("alarms.emails"), i, e)
+		}
+	}
+	switch {
+	case al.TopicARN != "" && !snsTopicARN.MatchString(al.TopicARN):
+		add("%s must be an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:alarms, got %q", n("alarms.topicArn"), al.TopicARN)
+	case al.TopicARN != "" && len(al.Emails) > 0:
+		add("%s must be empty when %s is set: subscribe the addresses to that topic where it is managed", n("alarms.emails"), n("alarms.topicArn"))
+	}
+
 	net := c.Network
 	switch {
 	case net.VpcID != "" && len(net.SubnetIDs) < 2:
@@ -85,6 +100,9 @@ func (c *Config) check(raw map[string]string) []string {
 	}
 	return p
 }
+
+// snsTopicARN is an SNS topic ARN: arn:PARTITION:sns:REGION:ACCOUNT:NAME.
+var snsTopicARN = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 
 // MinVisibilityTimeout is AWS's advice for a queue feeding a Lambda function: six times the
 // function's timeout plus the batching window, so a message is not redelivered while a retried
