@@ -63,7 +63,7 @@ type DatabaseConfig struct {
 	BackupRetentionDays int        `key:"backupRetentionDays" default:"7" range:"0..35" help:"Days automated backups are kept; 0 turns backups off."`
 	Name                string     `key:"name" default:"images" help:"Database name."`
 	Pooler              string     `key:"pooler" default:"proxy" enum:"proxy|external|none" help:"How functions connect: proxy (the cloud's managed pooler: RDS Proxy on AWS), external (a hosted pooler whose URL is the secret database.externalUrl; no database is created), none (straight to the database, for dev)."`
-	ExternalURL         string     `key:"externalUrl" secret:"true" help:"postgres:// URL of the external pooler, when pooler is external. Set it with pulumi config set --secret."`
+	ExternalURL         string     `key:"externalUrl" secret:"true" help:"postgres:// URL of the external pooler, when pooler is external. Set it with pulumi config set --secret --path database.externalUrl."`
 	Pool                PoolConfig `key:"pool"`
 
 	// ConnectionsPerInstance is handed to every function that uses the database (DB_MAX_CONNS).
