@@ -6,15 +6,25 @@
 //
 //   - api: IMAGES_BUCKET, JOBS_QUEUE_URL, MAX_UPLOAD_BYTES (default 10485760), DB_*.
 //   - worker: IMAGES_BUCKET, JOBS_MAX_RECEIVE_COUNT, DB_*.
-//   - migrate: DB_*.
+//   - migrate: DB_*, and DB_APP_USER with DB_APP_SECRET_ARN.
 //
 // The database is reached through [DBConfigFunc]: DB_URL when set (local runs and tests
-// only) wins; otherwise DB_AUTH=iam signs a fresh RDS IAM auth token for every new
-// connection (pgxpool BeforeConnect), DB_AUTH=secret reads RDS's managed secret
+// only) wins; otherwise DB_AUTH=iam signs a fresh RDS IAM auth token for DB_USER for every
+// new connection (pgxpool BeforeConnect), DB_AUTH=secret reads a secret
 // {"username","password"} named by DB_SECRET_ARN from Secrets Manager, and DB_AUTH=url
 // reads a postgres:// URL of an external pooler from that secret. No password is ever
-// read from the environment. The pool is the serverless one of package postgres: opened
-// on first use, at most 2 connections, no session state.
+// read from the environment. The api and worker connect as the app role (their DB_USER and
+// DB_SECRET_ARN are the app role's); migrate connects as the master user and, when DB_APP_USER
+// is set, reads the app role's password from DB_APP_SECRET_ARN ([AppRole]) and has package
+// postgres create and keep the role (postgres.MigrateWithAppRole); without DB_APP_USER (an
+// external pooler, whose URL is the only credential) it manages no role and logs why.
+//
+// The pool is the serverless one of package postgres: opened on first use, at most
+// DB_MAX_CONNS connections (default 2, 1 to 20), no session state. TLS is verified by default
+// (DB_SSLMODE=verify-full, [DefaultSSLMode]) against [RootCAs]: the system's roots (RDS Proxy's
+// ACM certificates chain to the public Amazon Root CAs), Amazon RDS's own CA bundle, embedded
+// (package internal/rdsca; direct connections to an RDS instance), and the PEM file
+// DB_SSLROOTCERT when set. The pool is built on the first connection, never at start-up.
 //
 // The SDK configuration comes from the variables Lambda sets ([AWSConfig]: region and the
 // execution role's session credentials), not the SDK's config package, whose credential

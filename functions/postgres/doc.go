@@ -7,7 +7,8 @@
 //   - [Pool] opens its pgxpool lazily, on first use, so that a cold start does no
 //     database work; a failed open is retried by the next call.
 //   - [ServerlessConfig] caps the pool at 2 connections with none kept open
-//     (MaxConns 2, MinConns 0) and runs every statement with [pgx.QueryExecModeExec]:
+//     (MaxConns 2, MinConns 0; the functions override the cap with DB_MAX_CONNS) and runs
+//     every statement with [pgx.QueryExecModeExec]:
 //     unnamed statements, one round trip, no prepared statement or description cache.
 //     Nothing here uses session state (no SET, no LISTEN, no session advisory locks,
 //     no temporary tables), so any server connection may serve any transaction.
@@ -22,4 +23,21 @@
 // leaves nothing behind. Applied versions are recorded with a checksum in
 // schema_migrations; running again applies nothing, and an applied file that was
 // edited afterwards is reported as an error rather than silently skipped.
+//
+// # The app role
+//
+// [MigrateWithAppRole] also ensures, in the same transaction after the migrations, the
+// role the api and worker connect as ([AppRole]): created if missing with LOGIN and no other
+// attribute (an existing role with SUPERUSER, REPLICATION or BYPASSRLS is an error), its
+// password set on every run (a printable-ASCII password as a SCRAM-SHA-256 verifier, so it
+// never reaches statement logs; any other as is, for the server to hash), and granted
+// CONNECT on the database, USAGE on the
+// schema and SELECT, INSERT, UPDATE, DELETE on exactly [ServiceTables] (not
+// schema_migrations); every other privilege it holds on the database, the schema or the
+// migrator's relations there, and any role membership, is revoked, as are PUBLIC's CREATE on
+// the schema (PostgreSQL 14 and older) and TEMPORARY on the database. The tables stay owned by
+// the migrating user: "a role that owns only the service's tables" is read as a role with
+// rights on those tables only and no DDL rights, which only the migrator (the migrate
+// function) holds. Identifiers and the password literal are quoted by the server (format %I
+// and %L).
 package postgres

@@ -13,9 +13,10 @@ import (
 
 // Serverless pool settings.
 const (
-	// MaxConns is the most connections one function instance opens. An instance
-	// serves one invocation at a time; two leave room for the API's record-then-mark-
-	// failed path without waiting on itself.
+	// MaxConns is the default of the most connections one function instance opens (the
+	// functions' DB_MAX_CONNS overrides it, 1 to 20). An instance serves one invocation at
+	// a time and no code path holds one connection while it waits for another, so 1 is
+	// enough; 2 is the setting bench/pooling.sh measures.
 	MaxConns = 2
 	// MaxConnLifetime bounds how long a connection is reused, under the 15 minutes an
 	// RDS IAM auth token is valid for new connections.

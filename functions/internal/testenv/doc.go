@@ -15,6 +15,15 @@
 //   - [StartS3]: gofakes3 (github.com/johannesboyne/gofakes3) with its in-memory backend,
 //     in-process on an httptest server, counting writes and able to hold reads (to stop
 //     a worker in the middle of a batch).
+//   - [StartSecretsManager]: a small in-process Secrets Manager (GetSecretValue over the
+//     service's JSON protocol, as the SDK's client sends it), whose secrets a test can rotate.
+//   - [StartFaulty]: an HTTP server in front of another AWS-compatible one that passes
+//     requests through or answers them with AWS errors: the next few (a transient failure) or
+//     all of them (a service that is down).
+//
+// [StartPostgresWith] can make the server accept TLS with a given certificate;
+// [Postgres.CreateOwner] makes a master user as RDS's (CREATEROLE, no superuser) owning a
+// database; [PgBouncerOptions].Users lets more roles through PgBouncer.
 //
 // It also drives Lambda handlers the way the platform does: [Invoke] sends a JSON event
 // payload through aws-lambda-go's own handler wrapper, [APIGatewayRequest] builds an
