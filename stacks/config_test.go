@@ -248,6 +248,11 @@ func TestLoadErrors(t *testing.T) {
 			raw:    with("nimbus:queue.visibilityTimeoutSeconds", "60", "nimbus:worker.timeoutSeconds", "30"),
 			want:   []string{"nimbus:queue.visibilityTimeoutSeconds must be 0 (derived) or at least 6 x nimbus:worker.timeoutSeconds + nimbus:worker.batchWindowSeconds = 180, got 60"},
 		},
+		"worker too short for its batch": {
+			reason: "the worker gives each job at least a second and keeps one to answer",
+			raw:    with("nimbus:worker.timeoutSeconds", "5", "nimbus:worker.batchSize", "5", "nimbus:queue.visibilityTimeoutSeconds", "0"),
+			want:   []string{"nimbus:worker.timeoutSeconds must be at least 1 + nimbus:worker.batchSize = 6 (a second for each job and one to answer), got 5"},
+		},
 		"idle above max": {
 			raw:  with("nimbus:database.pool.maxIdlePercent", "95"),
 			want: []string{"nimbus:database.pool.maxIdlePercent must be at most nimbus:database.pool.maxConnectionsPercent (90), got 95"},

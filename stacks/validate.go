@@ -47,6 +47,12 @@ func (c *Config) check(raw map[string]string) []string {
 		add("%s must be at least a tenth of %s (%d), got %d", n("api.throttleBurst"), n("api.throttleRate"), a.ThrottleRate/10, a.ThrottleBurst)
 	}
 
+	// The worker keeps the last second of an invocation to answer and mark last attempts failed,
+	// and starts no record with less than a second left (functions/awsadapter), so a batch is
+	// only tried whole when the timeout leaves every record its second.
+	if w := c.Worker; w.TimeoutSeconds < 1+w.BatchSize {
+		add("%s must be at least 1 + %s = %d (a second for each job and one to answer), got %d", n("worker.timeoutSeconds"), n("worker.batchSize"), 1+w.BatchSize, w.TimeoutSeconds)
+	}
 	if v := c.Queue.VisibilityTimeoutSeconds; v != 0 && v < c.MinVisibilityTimeout() {
 		add("%s must be 0 (derived) or at least 6 x %s + %s = %d, got %d", n("queue.visibilityTimeoutSeconds"), n("worker.timeoutSeconds"), n("worker.batchWindowSeconds"), c.MinVisibilityTimeout(), v)
 	}
