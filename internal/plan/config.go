@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -119,12 +121,7 @@ func Resolve(dir, stack string, overrides map[string]string) (*StackConfig, erro
 	}
 	project := proj.Name.String()
 
-	keys := make([]string, 0, len(overrides))
-	for k := range overrides {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(overrides)) {
 		key, err := config.ParseKey(k)
 		if err != nil {
 			return nil, configErrorf("override %s: %w", k, err)
@@ -164,13 +161,8 @@ func Resolve(dir, stack string, overrides map[string]string) (*StackConfig, erro
 // and a missing one takes the declared default (or value) at that path.
 func mergeProjectConfig(stack string, proj *workspace.Project, m config.Map) error {
 	project := proj.Name.String()
-	keys := make([]string, 0, len(proj.Config))
-	for k := range proj.Config {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var missing []error
-	for _, declared := range keys {
+	for _, declared := range slices.Sorted(maps.Keys(proj.Config)) {
 		decl := proj.Config[declared]
 		key, err := parseConfigKey(project, declared)
 		if err != nil {
@@ -210,13 +202,8 @@ func mergeProjectConfig(stack string, proj *workspace.Project, m config.Map) err
 // validateTypes checks every declared key's value against its declared type and secrecy, as the
 // CLI's validateStackConfigValues does.
 func validateTypes(stack string, proj *workspace.Project, m config.Map, dec config.Decrypter) error {
-	keys := make([]string, 0, len(proj.Config))
-	for k := range proj.Config {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var problems []error
-	for _, declared := range keys {
+	for _, declared := range slices.Sorted(maps.Keys(proj.Config)) {
 		decl := proj.Config[declared]
 		key, err := parseConfigKey(proj.Name.String(), declared)
 		if err != nil {
