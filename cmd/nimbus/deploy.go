@@ -115,7 +115,7 @@ func (d deployer) engineCommand(op string, args []string, stdout, stderr io.Writ
 		}
 	}
 
-	s, err := engine.Open(ctx, engine.Options{ProjectDir: dir, Stack: *stack, Program: d.program, Stdout: stdout, Stderr: stderr, Env: d.env, Plugins: need})
+	s, err := engine.Open(ctx, engine.Options{ProjectDir: dir, Stack: *stack, Program: d.program, Stdout: stdout, Stderr: stderr, Env: d.env, Plugins: need, Existing: op == "outputs"})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2

@@ -76,6 +76,10 @@ func TestUpAsksFirst(t *testing.T) {
 		return ctx.RegisterComponentResource("nimbus:test:Thing", "thing", &c)
 	}
 	var stdout, stderr bytes.Buffer
+	if got := d.engineCommand("outputs", []string{"--stack", "local"}, &stdout, &stderr); got != 2 || !strings.Contains(stderr.String(), "does not exist in the backend") {
+		t.Errorf("outputs of a stack never deployed: exit %d, stderr:\n%s", got, stderr.String())
+	}
+	stderr.Reset()
 	if got := d.engineCommand("up", []string{"--stack", "local"}, &stdout, &stderr); got != 1 || !strings.Contains(stderr.String(), "pass --yes") {
 		t.Errorf("up without --yes and no terminal: exit %d, stderr:\n%s", got, stderr.String())
 	}

@@ -44,6 +44,8 @@ type Options struct {
 	// Plugins must be installed before the stack is opened (see PluginsFor); a missing one is a
 	// *MissingPluginError, and the stack is then neither created nor touched.
 	Plugins []Plugin
+	// Existing opens only a stack the backend already has (reading outputs must not create one).
+	Existing bool
 }
 
 // Stack is an opened stack.
@@ -97,8 +99,15 @@ func Open(ctx context.Context, opts Options) (*Stack, error) {
 	if err := checkPlugins(ctx, ws, opts.Stack, opts.Plugins); err != nil {
 		return nil, err
 	}
-	s, err := auto.UpsertStack(ctx, opts.Stack, ws)
+	open := auto.UpsertStack
+	if opts.Existing {
+		open = auto.SelectStack
+	}
+	s, err := open(ctx, opts.Stack, ws)
 	if err != nil {
+		if auto.IsSelectStack404Error(err) {
+			return nil, fmt.Errorf("stack %s does not exist in the backend %s yet: nimbus up --stack %s creates it", opts.Stack, env["PULUMI_BACKEND_URL"], opts.Stack)
+		}
 		return nil, fmt.Errorf("cannot open stack %s: %w", opts.Stack, err)
 	}
 	return &Stack{Stack: s, opts: opts}, nil
