@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the server binaries that the functions' tests start (see functions/README.md):
 # PostgreSQL 15 (initdb, postgres) and PgBouncer. goaws and gofakes3 are Go modules and
-# run inside the test process, so they need nothing here.
+# run inside the test process, so they need nothing here. internal/kubetest (the root module's
+# Kubernetes tests) starts etcd from Debian's etcd-server under a kube-apiserver it builds itself.
 #
 # Idempotent: installs only what is missing; runs apt-get update at most once.
 # Needs root (or sudo) when something is missing. CI calls it before `go test ./...`.
@@ -49,6 +50,17 @@ else
 	apt_install pgbouncer
 fi
 
+have_etcd() {
+	[ -x /usr/bin/etcd ]
+}
+
+if have_etcd; then
+	echo "etcd: present"
+else
+	echo "etcd: installing etcd-server"
+	apt_install etcd-server
+fi
+
 # When the tests run as root the servers run as "postgres" (or "nobody").
 if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1 && ! id nobody >/dev/null 2>&1; then
 	echo "neither a postgres nor a nobody user exists; creating postgres"
@@ -57,4 +69,5 @@ fi
 
 have_postgres || { echo "PostgreSQL binaries still missing" >&2; exit 1; }
 have_pgbouncer || { echo "pgbouncer still missing" >&2; exit 1; }
+have_etcd || { echo "etcd still missing" >&2; exit 1; }
 echo "test dependencies ready"
