@@ -1,0 +1,24 @@
+// Command worker-server is the worker function as an HTTP server for container platforms (Knative
+// Serving now): it reads its configuration from the environment (package knative, LoadEnv),
+// listens on $PORT and drains on SIGTERM.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/nimbus-iac/nimbus/functions/knative"
+)
+
+func main() {
+	srv, err := knative.NewWorkerServer(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker-server:", err)
+		os.Exit(2)
+	}
+	if err := srv.Run(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "worker-server:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,68 @@
+// Package knative runs the api and worker functions as HTTP servers on Knative's runtime contract
+// (Knative Serving for the containers, Knative Eventing's Broker and Trigger for the jobs); the
+// same binaries are meant for Cloud Run and Container Apps. cmd/api-server and cmd/worker-server
+// are its mains.
+//
+// # Runtime
+//
+// Each server listens on $PORT (default 8080; HOST, default every interface) and answers
+// GET /healthz with 200 without touching a dependency, for the readiness probe. It does no I/O
+// before the first request: the database pool opens on first use. On SIGTERM (or SIGINT) it
+// closes its listener at once, so new connections are refused, lets requests in flight finish
+// for up to SHUTDOWN_GRACE (default 25 s, inside Kubernetes' default 30 s
+// terminationGracePeriodSeconds), then exits 0; requests still running then are cut off and it
+// exits 1. Logs are JSON lines on stderr.
+//
+// # API
+//
+// The routes of images.NewAPI. A job is published as a CloudEvent in binary mode: a POST to
+// JOBS_BROKER_URL (the Broker's ingress, status.address.url) with ce-specversion 1.0,
+// ce-type JobEventType, ce-source JOBS_EVENT_SOURCE (default DefaultEventSource), ce-id and
+// ce-subject the image id, Content-Type application/json and the job {"id","key"} as the body.
+// The id is the image id, so a retried publish is the same event and a duplicate delivery is
+// handled once by the worker (the record's conditional transition). A publish is up to
+// PublishAttempts POSTs within PublishTimeout; a non-2xx answer, a transport error or the
+// timeout fails it, and the API answers 503 with the record left pending, exactly as the Lambda
+// API does when SQS refuses the job.
+//
+// # Worker
+//
+// POST / takes one CloudEvent from the Trigger, in binary or structured mode
+// (application/cloudevents+json, data or data_base64), decoded by the CloudEvents SDK
+// (github.com/cloudevents/sdk-go/v2). It answers 200 only once the thumbnail is stored and the
+// record marked done (or the record was already finished: a duplicate), 500 when processing
+// failed (Knative retries 5xx), and 400 for a request that is no CloudEvent of JobEventType with a
+// job (Knative does not retry a 400: the event goes to the dead-letter sink at once). Answers are
+// JSON without ce- headers, so the Broker sees no reply event.
+//
+// # The last attempt
+//
+// Knative does not tell a subscriber which delivery is the last. The worker therefore never
+// marks a record failed while processing; instead the Trigger's delivery.deadLetterSink is the
+// worker's own POST /deadletter, which receives the dead-lettered event (with Knative's
+// knativeerrorcode and knativeerrordest extensions) after delivery.retry retries, and marks the
+// image failed with a conditional update (only a pending record changes, so a late or duplicate
+// dead letter, or one for an image another delivery finished, changes nothing). It answers 200
+// when marked or not pending, 500 when the database cannot be reached (the dead-letter delivery is
+// then retried, as Knative's contract says it SHOULD be with the same retry settings), and 200 for
+// an event that names no image (nothing to mark; logged).
+//
+// This was chosen over counting attempts in PostgreSQL keyed by event id because a counter needs
+// the Trigger's retry count copied into the worker's configuration (two places that must agree,
+// and a changed Trigger silently breaks the last-attempt rule), a new table and a write on every
+// delivery, and it still cannot see an attempt that Knative made while the worker was unreachable
+// (timeouts, a killed pod), so the count would undercount and the image stay pending. The
+// dead-letter sink is Knative's own signal that no delivery follows. What remains: if the
+// dead-letter deliveries fail too (the database down for all of them), the image stays pending;
+// such records are found by age (index images_pending_created_at), as for a lost publish.
+//
+// # Configuration
+//
+// LoadEnv reads it and names every bad variable with its value and what is allowed:
+// IMAGES_BUCKET; JOBS_BROKER_URL, JOBS_EVENT_SOURCE and MAX_UPLOAD_BYTES (api); PORT, HOST,
+// SHUTDOWN_GRACE; DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (from the CNPG cluster's app
+// secret through secretKeyRef), DB_SSLMODE (default verify-full), DB_SSLROOTCERT (a PEM file, for
+// example CNPG's CA secret mounted) and DB_MAX_CONNS (default 2, 1 to 50). Object storage is the
+// S3 API of awsadapter's blob store at AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) with path-style
+// addressing, signed with AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from a Secret.
+package knative

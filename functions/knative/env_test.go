@@ -1,0 +1,108 @@
+package knative_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nimbus-iac/nimbus/functions/knative"
+)
+
+func TestLoadEnv(t *testing.T) {
+	base := map[string]string{
+		"IMAGES_BUCKET":   "b",
+		"JOBS_BROKER_URL": "http://broker-ingress.knative-eventing.svc.cluster.local/ns/default",
+		"DB_HOST":         "images-rw",
+		"DB_NAME":         "app",
+		"DB_USER":         "app",
+		"DB_PASSWORD":     " secret ",
+	}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	db := knative.DBEnv{Host: "images-rw", Name: "app", User: "app", Password: " secret ", Port: 5432, SSLMode: "verify-full", MaxConns: 2}
+	for name, tc := range map[string]struct {
+		reason   string
+		function string
+		env      map[string]string
+		want     knative.Env
+		wantErrs []string
+	}{
+		"api defaults": {
+			reason: "the required variables only", function: knative.FunctionAPI, env: base,
+			want: knative.Env{Port: 8080, Bucket: "b", BrokerURL: base["JOBS_BROKER_URL"], EventSource: knative.DefaultEventSource, MaxUpload: 10 << 20, ShutdownGrace: 25 * time.Second, DB: db},
+		},
+		"worker all set": {
+			reason: "every optional variable", function: knative.FunctionWorker,
+			env: with("PORT", "9090", "HOST", "127.0.0.1", "SHUTDOWN_GRACE", "5s", "DB_PORT", "6432", "DB_SSLMODE", "require", "DB_SSLROOTCERT", "/ca/ca.crt", "DB_MAX_CONNS", "8"),
+			want: knative.Env{Port: 9090, Host: "127.0.0.1", Bucket: "b", ShutdownGrace: 5 * time.Second,
+				DB: knative.DBEnv{Host: "images-rw", Name: "app", User: "app", Password: " secret ", Port: 6432, SSLMode: "require", SSLRootCert: "/ca/ca.crt", MaxConns: 8}},
+		},
+		"missing": {
+			reason: "every missing variable is named", function: knative.FunctionAPI, env: map[string]string{},
+			wantErrs: []string{"IMAGES_BUCKET is required", "JOBS_BROKER_URL is required", "DB_HOST is required", "DB_NAME is required", "DB_USER is required", "DB_PASSWORD is required"},
+		},
+		"bad values": {
+			reason: "each bad value is named with what is allowed", function: knative.FunctionAPI,
+			env: with("JOBS_BROKER_URL", "broker:80", "PORT", "0", "SHUTDOWN_GRACE", "soon", "DB_PORT", "x", "DB_SSLMODE", "on", "DB_MAX_CONNS", "51", "MAX_UPLOAD_BYTES", "-1"),
+			wantErrs: []string{
+				`JOBS_BROKER_URL must be an absolute http or https URL (the Broker's ingress), got "broker:80"`,
+				`PORT must be a port number between 1 and 65535, got "0"`,
+				`SHUTDOWN_GRACE must be a positive Go duration such as 25s, got "soon"`,
+				`DB_PORT must be a port number between 1 and 65535, got "x"`,
+				`DB_SSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full, got "on"`,
+				`DB_MAX_CONNS must be a whole number of connections per instance between 1 and 50, got "51"`,
+				`MAX_UPLOAD_BYTES must be a positive number of bytes, got "-1"`,
+			},
+		},
+		"unknown function": {
+			reason: "only api and worker", function: "migrate", env: base,
+			wantErrs: []string{`unknown function "migrate": want api or worker`},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := knative.LoadEnv(tc.function, func(k string) string { return tc.env[k] })
+			if len(tc.wantErrs) == 0 {
+				if err != nil {
+					t.Fatalf("%s: %v", tc.reason, err)
+				}
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("%s: -want +got:\n%s", tc.reason, diff)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("%s: no error, want %q", tc.reason, tc.wantErrs)
+			}
+			for _, w := range tc.wantErrs {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%s: error %q does not say %q", tc.reason, err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestPoolConfig(t *testing.T) {
+	cfg, err := knative.PoolConfig(knative.DBEnv{Host: "h", Port: 6432, Name: "d b", User: "u", Password: `p'w\d `, SSLMode: "disable", MaxConns: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.ConnConfig
+	got := []any{c.Host, c.Port, c.Database, c.User, c.Password, c.TLSConfig == nil, cfg.MaxConns, cfg.MinConns}
+	if diff := cmp.Diff([]any{"h", uint16(6432), "d b", "u", `p'w\d `, true, int32(7), int32(0)}, got); diff != "" {
+		t.Errorf("pool config: -want +got:\n%s", diff)
+	}
+	if _, err := knative.PoolConfig(knative.DBEnv{Host: "h", Port: 1, Name: "d", User: "u", Password: "hunter2", SSLMode: "verify-full", SSLRootCert: "/nonexistent.pem", MaxConns: 1}); err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("missing root file: %v, want an error without the password", err)
+	}
+}
