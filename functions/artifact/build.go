@@ -17,8 +17,11 @@ type Target struct {
 	Name string
 	// Package is the import path or ./relative path of the main package, relative to the module.
 	Package string
-	// Image says whether an image is also built for it.
+	// Image says whether an image is also built for it (beside its Lambda zip).
 	Image bool
+	// Container marks a server for container platforms: only an image is built, no zip, for
+	// Config.ContainerArch.
+	Container bool
 }
 
 // DefaultTargets are the functions of docs/function-contract.md.
@@ -26,7 +29,15 @@ var DefaultTargets = []Target{
 	{Name: "api", Package: "./cmd/api", Image: true},
 	{Name: "worker", Package: "./cmd/worker", Image: true},
 	{Name: "migrate", Package: "./cmd/migrate"},
+	{Name: "api-server", Package: "./cmd/api-server", Container: true},
+	{Name: "worker-server", Package: "./cmd/worker-server", Container: true},
 }
+
+// DefaultContainerArch is the GOARCH of the container images: the local stack's clusters (kind,
+// k3d, minikube on a developer's x86-64 machine or a CI runner) are amd64, and so is this build
+// machine, where the container benchmark runs the very binary the image holds. The Lambda zips
+// stay arm64 (BinaryOptions.GOARCH).
+const DefaultContainerArch = "amd64"
 
 // DefaultTags are the build tags of every binary. lambda.norpc leaves out aws-lambda-go's
 // net/rpc entry point, which only the retired go1.x runtime used: smaller binaries, faster init.

@@ -25,6 +25,8 @@ type Config struct {
 	// CABundle is a PEM file copied into images; empty means ModuleRootsPEM, which is the same on
 	// every machine.
 	CABundle string
+	// ContainerArch is the GOARCH of Container targets; default DefaultContainerArch.
+	ContainerArch string
 	// TagPrefix names the image in its layout (org.opencontainers.image.ref.name):
 	// TagPrefix+Name+":latest"; default "nimbus/".
 	TagPrefix string
@@ -76,11 +78,10 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer os.RemoveAll(binDir)
 
-	pkgs := make([]string, len(cfg.Targets))
-	for i, t := range cfg.Targets {
-		pkgs[i] = t.Package
+	if cfg.ContainerArch == "" {
+		cfg.ContainerArch = DefaultContainerArch
 	}
-	bins, err := BuildBinaries(ctx, opts, binDir, pkgs...)
+	bins, err := buildTargets(ctx, opts, cfg.ContainerArch, binDir, cfg.Targets)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +91,14 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 		bin, err := os.ReadFile(bins[i])
 		if err != nil {
 			return nil, fmt.Errorf("cannot read binary of %s: %w", t.Name, err)
+		}
+		arch := opts.GOARCH
+		if t.Container {
+			arch = cfg.ContainerArch
+			if err := writeImage(cfg, res, t, bin, caPEM, arch); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		var zbuf bytes.Buffer
 		if err := WriteZip(&zbuf, bin); err != nil {
@@ -104,22 +113,9 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 		if !t.Image {
 			continue
 		}
-		img, err := Image(bin, caPEM, opts.GOARCH)
-		if err != nil {
-			return nil, fmt.Errorf("cannot build image of %s: %w", t.Name, err)
-		}
-		rel = "oci/" + t.Name + ".tar"
-		p := filepath.Join(cfg.OutDir, filepath.FromSlash(rel))
-		d, err := WriteImage(p, cfg.TagPrefix+t.Name+":latest", img)
-		if err != nil {
+		if err := writeImage(cfg, res, t, bin, caPEM, arch); err != nil {
 			return nil, err
 		}
-		res.Digests[t.Name] = d
-		written, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read back %s: %w", rel, err)
-		}
-		res.Sums[rel] = sum(written)
 	}
 
 	if err := writeFileAtomic(filepath.Join(cfg.OutDir, "SHA256SUMS"), res.SumsFile(), 0o644); err != nil {
@@ -129,6 +125,59 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// buildTargets compiles the targets, Lambda ones for o.GOARCH and Container ones for
+// containerArch, and returns the binaries in the order of targets.
+func buildTargets(ctx context.Context, o BinaryOptions, containerArch, binDir string, targets []Target) ([]string, error) {
+	out := make([]string, len(targets))
+	for _, arch := range []string{o.GOARCH, containerArch} {
+		var pkgs []string
+		var idx []int
+		for i, t := range targets {
+			if out[i] == "" && (t.Container && arch == containerArch || !t.Container && arch == o.GOARCH) {
+				pkgs, idx = append(pkgs, t.Package), append(idx, i)
+			}
+		}
+		if len(pkgs) == 0 {
+			continue
+		}
+		ao := o
+		ao.GOARCH = arch
+		dir := filepath.Join(binDir, arch)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("cannot create build directory: %w", err)
+		}
+		bins, err := BuildBinaries(ctx, ao, dir, pkgs...)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range idx {
+			out[i] = bins[j]
+		}
+	}
+	return out, nil
+}
+
+// writeImage writes the image of t to oci/<name>.tar and records its digest and sum.
+func writeImage(cfg Config, res *Result, t Target, bin, caPEM []byte, arch string) error {
+	img, err := Image(bin, caPEM, arch)
+	if err != nil {
+		return fmt.Errorf("cannot build image of %s: %w", t.Name, err)
+	}
+	rel := "oci/" + t.Name + ".tar"
+	p := filepath.Join(cfg.OutDir, filepath.FromSlash(rel))
+	d, err := WriteImage(p, cfg.TagPrefix+t.Name+":latest", img)
+	if err != nil {
+		return err
+	}
+	res.Digests[t.Name] = d
+	written, err := os.ReadFile(p)
+	if err != nil {
+		return fmt.Errorf("cannot read back %s: %w", rel, err)
+	}
+	res.Sums[rel] = sum(written)
+	return nil
 }
 
 // SumsFile renders Sums in `sha256sum -c` format, sorted by path.

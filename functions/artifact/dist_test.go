@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 )
 
 // writeModule writes a dependency-free module with two mains into dir.
@@ -137,5 +138,53 @@ func TestBuildBinariesRejectsClashingNames(t *testing.T) {
 	_, err := BuildBinaries(context.Background(), BinaryOptions{}, t.TempDir(), "./a/api", "./b/api")
 	if err == nil {
 		t.Error("two packages named api were accepted")
+	}
+}
+
+// TestBuildContainerTarget: a Container target gets an image for ContainerArch (amd64 by default,
+// while the Lambda targets stay arm64) and no zip.
+func TestBuildContainerTarget(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	writeModule(t, src)
+	out := filepath.Join(tmp, "out")
+	res, err := Build(context.Background(), Config{OutDir: out, Binary: BinaryOptions{Dir: src}, Targets: []Target{
+		{Name: "api", Package: "./cmd/api", Image: true},
+		{Name: "jobs-server", Package: "./cmd/jobs", Container: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for n := range readTree(t, out) {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if diff := cmp.Diff([]string{"SHA256SUMS", "api.zip", "oci/DIGESTS", "oci/api.tar", "oci/jobs-server.tar"}, names); diff != "" {
+		t.Fatalf("files written -want +got:\n%s", diff)
+	}
+	archs := map[string]string{}
+	for _, n := range []string{"api", "jobs-server"} {
+		dir := t.TempDir()
+		if err := untar(filepath.Join(out, "oci", n+".tar"), dir); err != nil {
+			t.Fatal(err)
+		}
+		idx, err := layout.ImageIndexFromPath(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := idx.Image(res.Digests[n])
+		if err != nil {
+			t.Fatalf("%s: the layout has no image %s: %v", n, res.Digests[n], err)
+		}
+		cfg, err := img.ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		archs[n] = cfg.OS + "/" + cfg.Architecture
+	}
+	if diff := cmp.Diff(map[string]string{"api": "linux/arm64", "jobs-server": "linux/amd64"}, archs); diff != "" {
+		t.Errorf("image platforms -want +got:\n%s", diff)
 	}
 }

@@ -9,6 +9,9 @@
 //     /etc/ssl/certs/ca-certificates.crt, with OCI media types, written as an OCI image layout in
 //     a tar archive (oci-archive), so the digest recorded in oci/DIGESTS is the one a registry
 //     will report;
+//   - an image per container server (oci/api-server.tar, oci/worker-server.tar: cmd/api-server and
+//     cmd/worker-server, for Knative), built the same way but for linux/amd64
+//     ([DefaultContainerArch], Config.ContainerArch), with no zip;
 //   - SHA256SUMS (every file above, `sha256sum -c` format) and oci/DIGESTS (image manifest digests).
 //
 // Every build of the same sources with the same Go toolchain gives byte-identical files: binaries
@@ -17,4 +20,8 @@
 // deployed code hash or image digest. The CA roots come from the pinned module
 // golang.org/x/crypto/x509roots/fallback, not from the building machine, so two machines produce
 // the same image; [Config.CABundle] can name a PEM file instead.
+//
+// [Push] pushes one of these images (the oci-archive, or its layout unpacked) to a registry with
+// go-containerregistry, unchanged, and returns repository@digest after checking that the registry
+// serves the digest the build recorded.
 package artifact
