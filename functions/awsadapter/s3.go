@@ -1,88 +1,22 @@
 package awsadapter
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"net/http"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	awshttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/nimbus-iac/nimbus/functions/images"
+	"github.com/nimbus-iac/nimbus/functions/awss3"
 )
 
-var _ images.BlobStore = (*S3Blobs)(nil)
+// S3Blobs is the S3 images.BlobStore over one bucket (package awss3, shared with the container
+// servers).
+type S3Blobs = awss3.Blobs
 
 // DefaultMaxGetBytes bounds what S3Blobs.Get reads into memory.
-const DefaultMaxGetBytes = 64 << 20
+const DefaultMaxGetBytes = awss3.DefaultMaxGetBytes
 
-// NewS3Client returns the SDK's S3 client for cfg, at the endpoint the SDK resolves
-// (AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else the regional one; see AWSConfig). When the
-// endpoint is overridden it uses path-style addressing, which local S3-compatible servers need.
-func NewS3Client(cfg aws.Config) *s3.Client {
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		// Options run after the client resolved BaseEndpoint from cfg and the environment.
-		if o.BaseEndpoint != nil {
-			o.UsePathStyle = true
-		}
-	})
-}
-
-// S3Blobs is the S3 images.BlobStore over one bucket.
-type S3Blobs struct {
-	client *s3.Client
-	bucket string
-	// MaxGetBytes bounds the size of objects Get reads; 0 means DefaultMaxGetBytes.
-	MaxGetBytes int64
-}
+// NewS3Client returns the SDK's S3 client for cfg (awss3.NewClient: path-style addressing when
+// the endpoint is overridden).
+func NewS3Client(cfg aws.Config) *s3.Client { return awss3.NewClient(cfg) }
 
 // NewS3Blobs returns the blob store for bucket.
-func NewS3Blobs(client *s3.Client, bucket string) *S3Blobs {
-	return &S3Blobs{client: client, bucket: bucket}
-}
-
-// Put implements images.BlobStore.
-func (b *S3Blobs) Put(ctx context.Context, key string, body []byte, contentType string) error {
-	_, err := b.client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:        aws.String(b.bucket),
-		Key:           aws.String(key),
-		Body:          bytes.NewReader(body),
-		ContentLength: aws.Int64(int64(len(body))),
-		ContentType:   aws.String(contentType),
-	})
-	if err != nil {
-		return fmt.Errorf("cannot put s3://%s/%s: %w", b.bucket, key, err)
-	}
-	return nil
-}
-
-// Get implements images.BlobStore.
-func (b *S3Blobs) Get(ctx context.Context, key string) ([]byte, error) {
-	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(key)})
-	if err != nil {
-		var nsk *types.NoSuchKey
-		var re *awshttp.ResponseError
-		if errors.As(err, &nsk) || errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound {
-			return nil, fmt.Errorf("s3://%s/%s: %w", b.bucket, key, images.ErrNotFound)
-		}
-		return nil, fmt.Errorf("cannot get s3://%s/%s: %w", b.bucket, key, err)
-	}
-	defer out.Body.Close()
-	limit := b.MaxGetBytes
-	if limit == 0 {
-		limit = DefaultMaxGetBytes
-	}
-	body, err := io.ReadAll(io.LimitReader(out.Body, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read s3://%s/%s: %w", b.bucket, key, err)
-	}
-	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("s3://%s/%s is larger than %d bytes", b.bucket, key, limit)
-	}
-	return body, nil
-}
+func NewS3Blobs(client *s3.Client, bucket string) *S3Blobs { return awss3.NewBlobs(client, bucket) }

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/nimbus-iac/nimbus/functions/awsadapter"
+	"github.com/nimbus-iac/nimbus/functions/awss3"
 	"github.com/nimbus-iac/nimbus/functions/images"
 	"github.com/nimbus-iac/nimbus/functions/postgres"
 )
@@ -32,7 +32,7 @@ func (s *Server) Run(ctx context.Context) error {
 // (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and the endpoint of the S3-compatible
 // store (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL), with path-style addressing.
 func blobs(getenv func(string) string, bucket string) images.BlobStore {
-	return awsadapter.NewS3Blobs(awsadapter.NewS3Client(awsadapter.AWSConfig(getenv)), bucket)
+	return awss3.NewBlobs(awss3.NewClient(awss3.Config(getenv)), bucket)
 }
 
 // NewAPIServer returns the API server configured by getenv. It does no I/O: the database pool
