@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/componenttest"
+	"github.com/nimbus-iac/nimbus/components/network"
 	"github.com/nimbus-iac/nimbus/internal/guardrails"
 )
 
@@ -470,5 +471,35 @@ func TestCapacityGuardrail(t *testing.T) {
 				t.Errorf("%s: the violation does not name nimbus:api.maxInstances: %s", tc.reason, msgs[0])
 			}
 		})
+	}
+}
+
+// elsewhere is a network placement of a cloud the AWS components do not run on.
+type elsewhere struct{}
+
+func (elsewhere) Cloud() string { return "kubernetes" }
+
+// TestComposeRefusesMixedClouds checks that a composition cannot place AWS components in another
+// cloud's network: the seam is the placement's type, not a cloud switch in the composition.
+func TestComposeRefusesMixedClouds(t *testing.T) {
+	cfg, err := Load(with("nimbus:artifactsDir", fakeArtifacts(t)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aws, err := SelectCloud("aws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixed := *aws
+	mixed.Network = func(ctx *pulumi.Context, name string, args *network.NetworkArgs, opts ...pulumi.ResourceOption) (*network.Network, error) {
+		return &network.Network{Placement: elsewhere{}}, nil
+	}
+	res := componenttest.Run(t, func(ctx *pulumi.Context) error {
+		_, err := Compose(ctx, cfg, &mixed)
+		return err
+	})
+	want := `database "db": Network is on kubernetes, but this consumer runs on aws: give it a network on aws`
+	if res.Err == nil || !strings.Contains(res.Err.Error(), want) {
+		t.Errorf("want error %q, got %v", want, res.Err)
 	}
 }

@@ -10,7 +10,10 @@ import (
 	"github.com/nimbus-iac/nimbus/components/link"
 )
 
-var _ Constructor = NewAWSBucket
+var (
+	_ Constructor = NewAWSBucket
+	_ granter     = awsGrants{}
+)
 
 // NewAWSBucket creates a private, encrypted S3 bucket.
 func NewAWSBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulumi.ResourceOption) (*Bucket, error) {
@@ -105,12 +108,21 @@ func denyInsecureTransport(arn string) (string, error) {
 
 type awsGrants struct{ arn pulumi.StringOutput }
 
-func (g awsGrants) grant(access link.Access, prefix string) link.AWSGrant {
+func (g awsGrants) bind(uses []Use) link.Binding {
+	var out link.AWSBinding
+	for _, u := range uses {
+		out.Statements = append(out.Statements, g.statements(u.Access, u.Prefix)...)
+	}
+	return out
+}
+
+// statements are what one use needs: the action on the prefix, and for reads listing under it.
+func (g awsGrants) statements(access link.Access, prefix string) []link.Statement {
 	action := map[link.Access]string{link.Read: "s3:GetObject", link.Write: "s3:PutObject"}[access]
-	out := link.AWSGrant{Statements: []link.Statement{{
+	out := []link.Statement{{
 		Actions:   []string{action},
 		Resources: pulumi.StringArray{pulumi.Sprintf("%s/%s*", g.arn, prefix)},
-	}}}
+	}}
 	if access == link.Read {
 		// S3 answers a GET of a missing key with 404 only to a caller that may list the bucket,
 		// and with 403 otherwise. Listing is granted on the bucket (ListBucket has no object
@@ -119,7 +131,7 @@ func (g awsGrants) grant(access link.Access, prefix string) link.AWSGrant {
 		if prefix != "" {
 			list.Conditions = []link.Condition{{Operator: "StringLike", Key: "s3:prefix", Values: []string{prefix + "*"}}}
 		}
-		out.Statements = append(out.Statements, list)
+		out = append(out, list)
 	}
 	return out
 }

@@ -51,7 +51,7 @@ func TestAWSBucketConformance(t *testing.T) {
 			}
 		},
 		Grant: func(t *testing.T, g link.Grant) {
-			got := componenttest.Statements(t, g.AWS.Statements)
+			got := componenttest.Statements(t, componenttest.Binding[link.AWSBinding](t, g).Statements)
 			if len(got) != 3 {
 				t.Fatalf("want 3 grants, got %v", got)
 			}

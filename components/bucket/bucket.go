@@ -37,7 +37,8 @@ type Bucket struct {
 }
 
 type granter interface {
-	grant(access link.Access, prefix string) link.AWSGrant
+	// bind makes the cloud's binding for uses, already checked.
+	bind(uses []Use) link.Binding
 }
 
 // Use is one kind of access on one key prefix.
@@ -49,8 +50,9 @@ type Use struct {
 // Grant hands a consumer the given uses. Env: BUCKET (the bucket's name).
 func (b *Bucket) Grant(uses ...Use) (link.Grant, error) {
 	p := check.For("bucket", b.name)
-	g := link.Grant{Resource: "bucket " + b.name, Env: map[string]pulumi.StringInput{"BUCKET": b.Name}}
+	g := link.Grant{Resource: "bucket " + b.name, Env: map[string]link.Value{"BUCKET": link.Plain(b.Name)}}
 	var access []string
+	var valid []Use
 	for _, u := range uses {
 		if u.Access != link.Read && u.Access != link.Write {
 			p.Add("access must be %s or %s, got %q", link.Read, link.Write, u.Access)
@@ -60,15 +62,18 @@ func (b *Bucket) Grant(uses ...Use) (link.Grant, error) {
 			p.Add("prefix must be empty or end in / without wildcards, got %q", u.Prefix)
 			continue
 		}
-		aws := b.grants.grant(u.Access, u.Prefix)
-		g.AWS.Statements = append(g.AWS.Statements, aws.Statements...)
+		valid = append(valid, u)
 		access = append(access, string(u.Access)+" "+u.Prefix)
 	}
 	if len(uses) == 0 {
 		p.Add("Grant needs at least one use")
 	}
 	g.Access = link.Access(strings.Join(access, ", "))
-	return g, p.Err()
+	if err := p.Err(); err != nil {
+		return g, err
+	}
+	g.Binding = b.grants.bind(valid)
+	return g, nil
 }
 
 func (a BucketArgs) validate(name string) error {

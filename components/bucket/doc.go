@@ -11,6 +11,6 @@
 // lifecycle configuration. Read is s3:GetObject on BUCKET/PREFIX* and s3:ListBucket on the bucket
 // with the condition StringLike s3:prefix PREFIX* (S3 answers a GET of a missing key with 404
 // only to a caller allowed to list the bucket, else 403); write is s3:PutObject on
-// BUCKET/PREFIX*. ForceDestroy lets `pulumi destroy` delete a bucket that still holds
+// BUCKET/PREFIX*, all in the grant's link.AWSBinding (BUCKET, the env value, is plain). ForceDestroy lets `pulumi destroy` delete a bucket that still holds
 // objects (dev stacks); leave it off where the objects matter.
 package bucket

@@ -3,6 +3,7 @@ package componenttest
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -191,6 +192,44 @@ func AwaitStrings(t *testing.T, in pulumi.StringArrayInput) []string {
 	v := Await(t, pulumi.Map{"v": in.ToStringArrayOutput()})
 	out, _ := v["v"].([]string)
 	return out
+}
+
+// EnvKeys returns a grant's environment keys, sorted.
+func EnvKeys(env map[string]link.Value) []string {
+	var out []string
+	for k := range env {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// AwaitEnv resolves a grant's environment: a plain value to its string, a secret reference to
+// "secret NAME KEY"; call it from the program body.
+func AwaitEnv(t *testing.T, env map[string]link.Value) map[string]any {
+	t.Helper()
+	m := pulumi.Map{}
+	for k, v := range env {
+		switch v := v.(type) {
+		case link.PlainValue:
+			m[k] = v.Value
+		case link.SecretRef:
+			m[k] = pulumi.Sprintf("secret %s %s", v.Name, v.Key)
+		default:
+			t.Fatalf("env %s: want link.Plain or link.SecretRef, got %T", k, v)
+		}
+	}
+	return Await(t, m)
+}
+
+// Binding returns a grant's binding as cloud B's, failing the test on another cloud's.
+func Binding[B link.Binding](t *testing.T, g link.Grant) B {
+	t.Helper()
+	b, err := link.As[B](link.Named("TEST", g))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // Statements resolves an AWS grant into "action on resource" lines, with " if OPERATOR KEY VALUES"

@@ -14,9 +14,13 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/link"
+	"github.com/nimbus-iac/nimbus/components/network"
 )
 
-var _ Constructor = NewAWSDatabase
+var (
+	_ Constructor = NewAWSDatabase
+	_ granter     = awsGrants{}
+)
 
 const postgresPort = 5432
 
@@ -61,10 +65,10 @@ func NewAWSDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts .
 		return d, d.finish(ctx)
 	}
 
-	if a.Network.AWS == nil {
-		return nil, fmt.Errorf("database %q: Network is not an AWS network", name)
+	net, err := network.PlacementOf[*network.AWSPlacement](a.Network)
+	if err != nil {
+		return nil, fmt.Errorf("database %q: %w", name, err)
 	}
-	net := a.Network.AWS
 	subnets, err := rds.NewSubnetGroup(ctx, name, &rds.SubnetGroupArgs{
 		SubnetIds:   net.SubnetIDs,
 		Description: pulumi.Sprintf("Private subnets of database %s", name),
@@ -293,25 +297,27 @@ func (g awsGrants) migrate() link.Grant {
 		return g.as(g.adminUser, g.urlSecretARN)
 	}
 	out := g.as(g.adminUser, g.adminSecretARN)
-	out.Env["APP_USER"] = pulumi.String(g.appUser)
-	out.Env["APP_SECRET_ARN"] = g.appSecretARN
-	out.AWS.Statements = append(out.AWS.Statements, link.Statement{
+	out.Env["APP_USER"] = link.Plain(pulumi.String(g.appUser))
+	out.Env["APP_SECRET_ARN"] = link.Plain(g.appSecretARN)
+	b := out.Binding.(link.AWSBinding)
+	b.Statements = append(b.Statements, link.Statement{
 		Sid:       "ReadAppCredentials",
 		Actions:   []string{"secretsmanager:GetSecretValue"},
 		Resources: pulumi.StringArray{g.appSecretARN},
 	})
+	out.Binding = b
 	return out
 }
 
 // as grants connecting as user; secretARN is that user's secret when the auth reads one.
 func (g awsGrants) as(user string, secretARN pulumi.StringOutput) link.Grant {
-	env := map[string]pulumi.StringInput{
-		"AUTH":      pulumi.String(g.auth),
-		"NAME":      pulumi.String(g.dbName),
-		"USER":      pulumi.String(user),
-		"MAX_CONNS": pulumi.Sprintf("%d", g.maxConns),
+	env := map[string]link.Value{
+		"AUTH":      link.Plain(pulumi.String(g.auth)),
+		"NAME":      link.Plain(pulumi.String(g.dbName)),
+		"USER":      link.Plain(pulumi.String(user)),
+		"MAX_CONNS": link.Plain(pulumi.Sprintf("%d", g.maxConns)),
 	}
-	var out link.AWSGrant
+	var out link.AWSBinding
 	switch g.auth {
 	case "iam":
 		out.Statements = []link.Statement{{
@@ -319,20 +325,20 @@ func (g awsGrants) as(user string, secretARN pulumi.StringOutput) link.Grant {
 			Resources: pulumi.StringArray{g.proxyARN.ApplyT(dbUserARN(user)).(pulumi.StringOutput)},
 		}}
 	case "secret", "url":
-		env["SECRET_ARN"] = secretARN
+		env["SECRET_ARN"] = link.Plain(secretARN) // the reference: the function reads the value at run time
 		out.Statements = []link.Statement{{
 			Actions:   []string{"secretsmanager:GetSecretValue"},
 			Resources: pulumi.StringArray{secretARN},
 		}}
 	}
 	if g.auth != "url" {
-		env["HOST"] = g.host
-		env["PORT"] = pulumi.Sprintf("%d", postgresPort)
+		env["HOST"] = link.Plain(g.host)
+		env["PORT"] = link.Plain(pulumi.Sprintf("%d", postgresPort))
 		// The certificate must chain to the roots the artifact ships and name the host.
-		env["SSLMODE"] = pulumi.String("verify-full")
+		env["SSLMODE"] = link.Plain(pulumi.String("verify-full"))
 		out.Reach = []link.Reach{{Description: "Postgres", SecurityGroupID: g.reach, Port: postgresPort}}
 	}
-	return link.Grant{Env: env, AWS: out}
+	return link.Grant{Env: env, Binding: out}
 }
 
 // dbUserARN turns a proxy's ARN (arn:aws:rds:REGION:ACCOUNT:db-proxy:prx-ID) into the resource IAM

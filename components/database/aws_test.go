@@ -38,42 +38,62 @@ func matches(t *testing.T, what string, got []string, patterns ...string) {
 	}
 }
 
+// awsEnv lists the settings a Connect grant hands out per pooler kind on AWS: never a password,
+// at most the ARN of a secret the function reads at run time.
+var awsEnv = map[string][]string{
+	database.PoolerProxy:    {"AUTH", "HOST", "MAX_CONNS", "NAME", "PORT", "SSLMODE", "USER"},
+	database.PoolerNone:     {"AUTH", "HOST", "MAX_CONNS", "NAME", "PORT", "SECRET_ARN", "SSLMODE", "USER"},
+	database.PoolerExternal: {"AUTH", "MAX_CONNS", "NAME", "SECRET_ARN", "USER"},
+}
+
+// awsMigrateEnv lists the settings a Migrate grant hands out per pooler kind on AWS: Connect's,
+// plus the application role's name and credentials reference where the migration manages that role.
+var awsMigrateEnv = map[string][]string{
+	database.PoolerProxy:    {"APP_SECRET_ARN", "APP_USER", "AUTH", "HOST", "MAX_CONNS", "NAME", "PORT", "SSLMODE", "USER"},
+	database.PoolerNone:     {"APP_SECRET_ARN", "APP_USER", "AUTH", "HOST", "MAX_CONNS", "NAME", "PORT", "SECRET_ARN", "SSLMODE", "USER"},
+	database.PoolerExternal: {"AUTH", "MAX_CONNS", "NAME", "SECRET_ARN", "USER"},
+}
+
 func TestAWSDatabaseConformance(t *testing.T) {
 	databasetest.Run(t, database.NewAWSDatabase, databasetest.Cloud{
-		Network: network.NewAWSNetwork,
+		Network:    network.NewAWSNetwork,
+		Env:        awsEnv,
+		MigrateEnv: awsMigrateEnv,
 		Grant: func(t *testing.T, pooler string, connect, migrate link.Grant) {
-			c, m := componenttest.Statements(t, connect.AWS.Statements), componenttest.Statements(t, migrate.AWS.Statements)
-			env := componenttest.Await(t, pulumi.Map{"auth": connect.Env["AUTH"], "migrateAuth": migrate.Env["AUTH"]})
+			cb, mb := componenttest.Binding[link.AWSBinding](t, connect), componenttest.Binding[link.AWSBinding](t, migrate)
+			c, m := componenttest.Statements(t, cb.Statements), componenttest.Statements(t, mb.Statements)
+			ce, me := componenttest.AwaitEnv(t, connect.Env), componenttest.AwaitEnv(t, migrate.Env)
+			env := map[string]any{"auth": ce["AUTH"], "migrateAuth": me["AUTH"]}
 			switch pooler {
 			case database.PoolerProxy:
 				matches(t, "proxy: the application connects as nimbus_app through the proxy, nothing else", c, rdsConnect+proxyUser+"nimbus_app")
 				matches(t, "proxy: the migration connects as the administrator and reads the application's credentials", m, rdsConnect+proxyUser+"nimbus", getSecret+appSecret)
-				if env["auth"] != "iam" || env["migrateAuth"] != "iam" || len(connect.AWS.Reach) != 1 || connect.AWS.Reach[0].Port != 5432 {
-					t.Errorf("proxy: want IAM auth and reach on 5432, got %v and %+v", env, connect.AWS.Reach)
+				if env["auth"] != "iam" || env["migrateAuth"] != "iam" || len(cb.Reach) != 1 || cb.Reach[0].Port != 5432 {
+					t.Errorf("proxy: want IAM auth and reach on 5432, got %v and %+v", env, cb.Reach)
 				}
 			case database.PoolerNone:
 				matches(t, "none: the application reads its own credentials only", c, getSecret+appSecret)
 				matches(t, "none: the migration reads the RDS-managed secret and the application's credentials", m, getSecret+rdsSecret, getSecret+appSecret)
-				if env["auth"] != "secret" || len(connect.AWS.Reach) != 1 {
-					t.Errorf("none: want secret auth and reach, got %v and %+v", env["auth"], connect.AWS.Reach)
+				if env["auth"] != "secret" || len(cb.Reach) != 1 {
+					t.Errorf("none: want secret auth and reach, got %v and %+v", env["auth"], cb.Reach)
 				}
 			case database.PoolerExternal:
 				matches(t, "external: reading the URL secret only", c, getSecret+urlSecret)
 				matches(t, "external: the migration gets the same grant, no role management", m, getSecret+urlSecret)
-				if env["auth"] != "url" || len(connect.AWS.Reach) != 0 {
-					t.Errorf("external: want url auth and no reach, got %v and %+v", env["auth"], connect.AWS.Reach)
+				if env["auth"] != "url" || len(cb.Reach) != 0 {
+					t.Errorf("external: want url auth and no reach, got %v and %+v", env["auth"], cb.Reach)
 				}
 			}
 			if pooler == database.PoolerExternal {
 				return
 			}
 			// The secret the grants name is the one the migration is told about.
-			refs := componenttest.Await(t, pulumi.Map{"app": migrate.Env["APP_SECRET_ARN"], "user": migrate.Env["APP_USER"]})
+			refs := map[string]any{"app": me["APP_SECRET_ARN"], "user": me["APP_USER"]}
 			if s, _ := refs["app"].(string); !strings.HasSuffix(m[len(m)-1], " "+s) || refs["user"] != "nimbus_app" {
 				t.Errorf("APP_SECRET_ARN %v and APP_USER %v must name the secret the migration may read (%s) and nimbus_app", refs["app"], refs["user"], m[len(m)-1])
 			}
 			if pooler == database.PoolerNone {
-				s := componenttest.Await(t, pulumi.Map{"v": connect.Env["SECRET_ARN"]})["v"]
+				s := ce["SECRET_ARN"]
 				if s != refs["app"] {
 					t.Errorf("the application's SECRET_ARN %v must be its own credentials %v, not the administrator's", s, refs["app"])
 				}

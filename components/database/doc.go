@@ -40,7 +40,9 @@
 // proxy -> database on 5432 only; Connect gives rds-db:connect on the proxy for the application
 // role only, Migrate for the administrator plus secretsmanager:GetSecretValue on the application
 // role's secret. With PoolerNone, Connect reads the application role's secret and Migrate the
-// managed secret and the application role's. The application role's password is a
+// managed secret and the application role's. These are the grants' link.AWSBinding (statements
+// and the reach of the proxy's or database's security group); env values are plain, a secret
+// being named by its ARN (SECRET_ARN, APP_SECRET_ARN) and read at run time. The application role's password is a
 // random.RandomPassword (40 letters and digits, a Pulumi secret), stored as {"username","password"}
 // in a Secrets Manager secret. Identity is "RESOURCE_ID HOST:PORT/NAME POOLER VERSION" (the
 // instance's DBI resource id, the endpoint consumers reach, the pooler kind, the version id of the

@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/link"
+	"github.com/nimbus-iac/nimbus/components/network"
 )
 
 var _ Constructor = NewAWSFunction
@@ -45,11 +46,12 @@ const lambdaAssumeRole = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow"
 
 // NewAWSFunction deploys a Lambda function with its role, logs, alias, warm capacity and triggers.
 func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...pulumi.ResourceOption) (*Function, error) {
-	fn, a, err := register(ctx, name, args, opts)
+	var on awsConsumer
+	fn, a, err := register(ctx, name, args, opts, func(a FunctionArgs) (err error) {
+		on, err = checkAWS(name, a)
+		return err
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := checkAWS(name, a); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(fn)
@@ -83,8 +85,8 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 			Resources: pulumi.ToStringArray([]string{"*"}), // AWS allows nothing narrower, see vpcNetworkActions
 		})
 	}
-	for _, l := range a.Links {
-		for i, s := range l.Grant.AWS.Statements {
+	for _, l := range on.links {
+		for i, s := range l.binding.Statements {
 			if s.Sid == "" {
 				s.Sid = fmt.Sprintf("%s%d", sidPart(l.Name), i+1)
 			}
@@ -101,23 +103,19 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 
 	var vpcConfig lambda.FunctionVpcConfigPtrInput
 	if a.Network != nil {
-		sg, err := functionSecurityGroup(ctx, name, a, parent)
+		sg, err := functionSecurityGroup(ctx, name, on, parent)
 		if err != nil {
 			return nil, err
 		}
 		vpcConfig = lambda.FunctionVpcConfigArgs{
-			SubnetIds:        a.Network.AWS.SubnetIDs,
+			SubnetIds:        on.placement.SubnetIDs,
 			SecurityGroupIds: pulumi.StringArray{sg},
 		}
 	}
 
-	env := link.Environment(a.Links)
-	for k, v := range a.Env {
-		env[k] = pulumi.String(v)
-	}
 	var environment lambda.FunctionEnvironmentPtrInput
-	if len(env) > 0 {
-		environment = lambda.FunctionEnvironmentArgs{Variables: env}
+	if len(on.env) > 0 {
+		environment = lambda.FunctionEnvironmentArgs{Variables: on.env}
 	}
 	reserved := -1 // unreserved: the account's pool
 	if a.MaxInstances > 0 {
@@ -161,8 +159,8 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 	if err := warmCapacity(ctx, name, a, f, alias, parent); err != nil {
 		return nil, err
 	}
-	for _, l := range a.Links {
-		es := l.Grant.AWS.EventSource
+	for _, l := range on.links {
+		es := l.binding.EventSource
 		if es == nil {
 			continue
 		}
@@ -215,39 +213,75 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 	return fn, fn.finish(ctx)
 }
 
-// checkAWS rejects what Lambda cannot do.
-func checkAWS(name string, a FunctionArgs) error {
+// awsConsumer is the function's links and network as Lambda applies them, taken and checked
+// before anything is created.
+type awsConsumer struct {
+	links []awsLink
+	// placement is the AWS network's; nil without Network.
+	placement *network.AWSPlacement
+	// env is the Lambda environment: the links' plain values and Env.
+	env pulumi.StringMap
+}
+
+// awsLink is a link with its AWS binding.
+type awsLink struct {
+	link.Link
+	binding link.AWSBinding
+}
+
+// checkAWS rejects what Lambda cannot do, and takes each link's AWS binding and the network's AWS
+// placement: a resource or network of another cloud is an error naming both.
+func checkAWS(name string, a FunctionArgs) (awsConsumer, error) {
+	var on awsConsumer
 	if h := a.HTTP; h != nil {
 		if a.TimeoutSeconds > awsHTTPTimeout {
-			return fmt.Errorf("function %q: TimeoutSeconds must be at most %d with HTTP (API Gateway's limit), got %d", name, awsHTTPTimeout, a.TimeoutSeconds)
+			return on, fmt.Errorf("function %q: TimeoutSeconds must be at most %d with HTTP (API Gateway's limit), got %d", name, awsHTTPTimeout, a.TimeoutSeconds)
 		}
 		if h.MaxRequestBytes > awsMaxRequestBytes {
-			return fmt.Errorf("function %q: HTTP.MaxRequestBytes must be at most %d on AWS (Lambda's 6 MB payload after base64), got %d", name, awsMaxRequestBytes, h.MaxRequestBytes)
+			return on, fmt.Errorf("function %q: HTTP.MaxRequestBytes must be at most %d on AWS (Lambda's 6 MB payload after base64), got %d", name, awsMaxRequestBytes, h.MaxRequestBytes)
 		}
 	}
 	for _, l := range a.Links {
-		if l.Grant.AWS.Empty() {
-			return fmt.Errorf("function %q: link %s (%s %s) has no AWS grant: it is not an AWS resource", name, l.Name, l.Grant.Access, l.Grant.Resource)
+		b, err := link.As[link.AWSBinding](l)
+		if err != nil {
+			return on, fmt.Errorf("function %q: %w", name, err)
 		}
-		if len(l.Grant.AWS.Reach) > 0 && a.Network == nil {
-			return fmt.Errorf("function %q: link %s reaches %s inside a network, so Network is required", name, l.Name, l.Grant.Resource)
+		if len(b.Reach) > 0 && a.Network == nil {
+			return on, fmt.Errorf("function %q: link %s reaches %s inside a network, so Network is required", name, l.Name, l.Grant.Resource)
 		}
-		if es := l.Grant.AWS.EventSource; es != nil {
+		if es := b.EventSource; es != nil {
 			if need := 6*a.TimeoutSeconds + es.BatchWindowSeconds; es.VisibilityTimeoutSeconds < need {
-				return fmt.Errorf("function %q: %s's visibility timeout must be at least 6 x TimeoutSeconds + batch window = %ds (AWS's advice, so a retried batch is not delivered twice), got %ds", name, l.Grant.Resource, need, es.VisibilityTimeoutSeconds)
+				return on, fmt.Errorf("function %q: %s's visibility timeout must be at least 6 x TimeoutSeconds + batch window = %ds (AWS's advice, so a retried batch is not delivered twice), got %ds", name, l.Grant.Resource, need, es.VisibilityTimeoutSeconds)
 			}
 		}
+		on.links = append(on.links, awsLink{Link: l, binding: b})
 	}
-	if a.Network != nil && a.Network.AWS == nil {
-		return fmt.Errorf("function %q: Network is not an AWS network", name)
+	if a.Network != nil {
+		p, err := network.PlacementOf[*network.AWSPlacement](a.Network)
+		if err != nil {
+			return on, fmt.Errorf("function %q: %w", name, err)
+		}
+		on.placement = p
 	}
-	return nil
+	on.env = pulumi.StringMap{}
+	for k, v := range link.Environment(a.Links) {
+		switch v := v.(type) {
+		case link.PlainValue:
+			on.env[k] = v.Value
+		case link.SecretRef:
+			return on, fmt.Errorf("function %q: %s is a secret reference, but Lambda has no secret references in its environment: an AWS resource must hand out the secret's ARN as a plain value, read at run time", name, k)
+		}
+	}
+	for k, v := range a.Env {
+		on.env[k] = pulumi.String(v)
+	}
+	return on, nil
 }
 
 // functionSecurityGroup lets the function reach exactly what its links reach: the AWS endpoints
 // over HTTPS and each linked security group on its port.
-func functionSecurityGroup(ctx *pulumi.Context, name string, a FunctionArgs, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
-	net := a.Network.AWS
+func functionSecurityGroup(ctx *pulumi.Context, name string, on awsConsumer, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	net := on.placement
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
 		VpcId:       net.VpcID,
 		Description: pulumi.Sprintf("Function %s: egress to its links only", name),
@@ -282,8 +316,8 @@ func functionSecurityGroup(ctx *pulumi.Context, name string, a FunctionArgs, par
 			return pulumi.StringOutput{}, err
 		}
 	}
-	for _, l := range a.Links {
-		for i, r := range l.Grant.AWS.Reach {
+	for _, l := range on.links {
+		for i, r := range l.binding.Reach {
 			rule := fmt.Sprintf("%s-%d", strings.ToLower(l.Name), i+1)
 			if err := egress(rule, &vpc.SecurityGroupEgressRuleArgs{
 				Description: pulumi.String(r.Description), FromPort: pulumi.Int(r.Port), ToPort: pulumi.Int(r.Port), ReferencedSecurityGroupId: r.SecurityGroupID,

@@ -19,11 +19,11 @@ const queueARN = "arn:aws:sqs:eu-west-1:123456789012:jobs"
 
 func awsLinks() (publish, subscribe link.Grant) {
 	publish = link.Grant{Resource: "queue jobs", Access: link.Publish,
-		Env: map[string]pulumi.StringInput{"QUEUE_URL": pulumi.String("https://sqs.eu-west-1.amazonaws.com/123456789012/jobs")},
-		AWS: link.AWSGrant{Statements: []link.Statement{{Actions: []string{"sqs:SendMessage"}, Resources: pulumi.ToStringArray([]string{queueARN})}}}}
+		Env:     map[string]link.Value{"QUEUE_URL": link.Plain(pulumi.String("https://sqs.eu-west-1.amazonaws.com/123456789012/jobs"))},
+		Binding: link.AWSBinding{Statements: []link.Statement{{Actions: []string{"sqs:SendMessage"}, Resources: pulumi.ToStringArray([]string{queueARN})}}}}
 	subscribe = link.Grant{Resource: "queue jobs", Access: link.Subscribe,
-		Env: map[string]pulumi.StringInput{"MAX_RECEIVE_COUNT": pulumi.String("5")},
-		AWS: link.AWSGrant{
+		Env: map[string]link.Value{"MAX_RECEIVE_COUNT": link.Plain(pulumi.String("5"))},
+		Binding: link.AWSBinding{
 			Statements:  []link.Statement{{Actions: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage"}, Resources: pulumi.ToStringArray([]string{queueARN})}},
 			EventSource: &link.EventSource{SourceARN: pulumi.String(queueARN), BatchSize: 5, BatchWindowSeconds: 2, MaxConcurrency: 3, VisibilityTimeoutSeconds: 182},
 		}}
@@ -144,7 +144,7 @@ func TestAWSFunctionInNetwork(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		db := link.Grant{Resource: "database db", Access: link.Connect, AWS: link.AWSGrant{
+		db := link.Grant{Resource: "database db", Access: link.Connect, Binding: link.AWSBinding{
 			Statements: []link.Statement{{Actions: []string{"rds-db:connect"}, Resources: pulumi.ToStringArray([]string{"arn:aws:rds-db:eu-west-1:123456789012:dbuser:prx-1/nimbus"})}},
 			Reach:      []link.Reach{{Description: "Postgres", SecurityGroupID: pulumi.String(dbSG), Port: 5432}},
 		}}
@@ -213,15 +213,33 @@ func TestAWSFunctionLimits(t *testing.T) {
 			args:   function.FunctionArgs{TimeoutSeconds: 31, Links: []link.Link{link.Named("JOBS", subscribe)}},
 			want:   `function "fn": queue jobs's visibility timeout must be at least 6 x TimeoutSeconds + batch window = 188s`,
 		},
-		"foreign link": {
-			reason: "a grant without an AWS part is a resource of another cloud",
+		"link without binding": {
+			reason: "every resource hands out its cloud's binding; none is a mistake, not an empty grant",
 			args:   function.FunctionArgs{Links: []link.Link{link.Named("JOBS", link.Grant{Resource: "queue other", Access: link.Publish})}},
-			want:   `function "fn": link JOBS (publish queue other) has no AWS grant: it is not an AWS resource`,
+			want:   `function "fn": link JOBS (publish queue other) has no binding, but this consumer runs on aws and needs a binding for aws`,
+		},
+		"foreign link": {
+			reason: "a resource of another cloud cannot be linked to a Lambda function",
+			args: function.FunctionArgs{Links: []link.Link{link.Named("JOBS", link.Grant{Resource: "queue other", Access: link.Publish,
+				Env: map[string]link.Value{"QUEUE_URL": link.Plain(pulumi.String("http://broker"))}, Binding: elsewhere{}})}},
+			want: `function "fn": link JOBS (publish queue other) is bound for kubernetes, but this consumer runs on aws: link it to a resource on aws`,
+		},
+		"secret reference": {
+			reason: "Lambda has no secret references in its environment, and a secret's value must never be put there",
+			args: function.FunctionArgs{Links: []link.Link{link.Named("DB", link.Grant{Resource: "database db", Access: link.Connect,
+				Env:     map[string]link.Value{"PASSWORD": link.SecretRef{Name: pulumi.String("db-app"), Key: "password"}},
+				Binding: link.AWSBinding{}})}},
+			want: `function "fn": DB_PASSWORD is a secret reference, but Lambda has no secret references in its environment`,
+		},
+		"foreign network": {
+			reason: "a Lambda function can only be placed in an AWS network",
+			args:   function.FunctionArgs{Network: &network.Network{Placement: elsewherePlacement{}}},
+			want:   `function "fn": Network is on kubernetes, but this consumer runs on aws: give it a network on aws`,
 		},
 		"reach without network": {
 			reason: "a private database needs the function in the network",
 			args: function.FunctionArgs{Links: []link.Link{link.Named("DB", link.Grant{Resource: "database db", Access: link.Connect,
-				AWS: link.AWSGrant{Reach: []link.Reach{{SecurityGroupID: pulumi.String("sg-1"), Port: 5432}}}})}},
+				Binding: link.AWSBinding{Reach: []link.Reach{{SecurityGroupID: pulumi.String("sg-1"), Port: 5432}}}})}},
 			want: `function "fn": link DB reaches database db inside a network, so Network is required`,
 		},
 	}
@@ -315,7 +333,7 @@ func TestAWSFunctionDeployOrder(t *testing.T) {
 // TestAWSFunctionPolicyConditions checks that a link statement's conditions reach the role policy.
 func TestAWSFunctionPolicyConditions(t *testing.T) {
 	r := componenttest.Run(t, func(ctx *pulumi.Context) error {
-		list := link.Grant{Resource: "bucket b", Access: link.Read, AWS: link.AWSGrant{Statements: []link.Statement{{
+		list := link.Grant{Resource: "bucket b", Access: link.Read, Binding: link.AWSBinding{Statements: []link.Statement{{
 			Actions: []string{"s3:ListBucket"}, Resources: pulumi.ToStringArray([]string{"arn:aws:s3:::b"}),
 			Conditions: []link.Condition{{Operator: "StringLike", Key: "s3:prefix", Values: []string{"originals/*"}}},
 		}}}}
@@ -347,3 +365,12 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// elsewhere is a binding of another cloud, and elsewherePlacement a network placement of one.
+type elsewhere struct{}
+
+func (elsewhere) Cloud() string { return "kubernetes" }
+
+type elsewherePlacement struct{}
+
+func (elsewherePlacement) Cloud() string { return "kubernetes" }

@@ -12,7 +12,12 @@
 //   - Logs go to a log group the component creates, kept LogRetentionDays.
 //   - Every trigger and the HTTP endpoint target the stable, published revision ("live"), never the
 //     moving latest one; WarmInstances keeps that many instances initialised there.
-//   - No secret is put in an environment variable: links hand out references only.
+//   - No secret is put in an environment variable: links hand out plain values and secret
+//     references only (package link), rendered the way the platform injects them, or rejected
+//     where it cannot.
+//   - Each link's binding and the network's placement are taken with link.As and
+//     network.PlacementOf before anything is registered: a resource or network of another cloud
+//     is an error naming both clouds. Bindings are applied after the function's identity exists.
 //   - RunOnDeploy runs the live revision once per deploy that changes the code, the Input or a
 //     Trigger, after RunOnDeploy.After; a failure of that run fails the deploy. It is exported as
 //     DeployStep. A function given DeployAfter moves its live revision (and the warm capacity on
@@ -35,5 +40,7 @@
 // Invoke output is returned as the resource's error), so the deploy stops there. DeployAfter is a
 // dependency of the alias and of the provisioned concurrency config: the new version is published
 // first but the alias keeps pointing at the old one until the invocation succeeded. Link
-// statements' conditions become the statement's Condition block.
+// statements' conditions become the statement's Condition block. Links' plain values become
+// Lambda environment variables; a link.SecretRef is an error (Lambda has no secret references in
+// its environment: AWS resources hand out a secret's ARN, read at run time).
 package function

@@ -167,13 +167,18 @@ func (a FunctionArgs) withDefaults(name string) (FunctionArgs, error) {
 	return a, p.Err()
 }
 
-// register validates args and registers the component; implementations call it first.
-func register(ctx *pulumi.Context, name string, args *FunctionArgs, opts []pulumi.ResourceOption) (*Function, FunctionArgs, error) {
+// register validates args, then has the implementation check them against its cloud (and take
+// its links' bindings), then registers the component; implementations call it first, so a bad
+// value or a link of another cloud registers nothing.
+func register(ctx *pulumi.Context, name string, args *FunctionArgs, opts []pulumi.ResourceOption, checkCloud func(FunctionArgs) error) (*Function, FunctionArgs, error) {
 	if args == nil {
 		return nil, FunctionArgs{}, fmt.Errorf("function %q: args are required", name)
 	}
 	a, err := args.withDefaults(name)
 	if err != nil {
+		return nil, a, err
+	}
+	if err := checkCloud(a); err != nil {
 		return nil, a, err
 	}
 	fn := &Function{}

@@ -2,18 +2,24 @@
 //
 // A resource never hands out more than one use needs. Each resource component offers methods that
 // return a [Grant] for exactly one kind of use (a queue's Publish or Subscribe, a bucket's Read or
-// Write on one key prefix, a database's Connect as the application or Migrate as its owner), and
-// the consumer applies every grant it is given:
+// Write on one key prefix, a database's Connect as the application or Migrate as its owner). A
+// grant has a neutral half and a cloud's half:
 //
-//   - Env: the settings the consumer needs to reach the resource, as environment variables. Never a
-//     secret: identity-based auth, or the reference (ARN, id) of a secret the consumer may read.
-//   - AWS: the IAM statements (exact actions on exact ARNs, narrowed by conditions where a resource
-//     is wider than the use: listing a bucket under one prefix), the security groups the consumer
-//     must be able to reach, and an event source that invokes the consumer (queue subscriptions).
+//   - Resource, Access: what is granted, for errors and docs.
+//   - Env: the settings the consumer needs to reach the resource, as environment variables. Each
+//     is a [PlainValue] (link.Plain: names, URLs, ARNs) or a [SecretRef] (an entry of a secret the
+//     platform injects at run time). Never a secret's value.
+//   - Binding: the cloud-specific rest, deferred: the consumer's implementation applies it once
+//     the consumer's identity exists, because on some clouds the grant lives on the resource and
+//     names the consumer's principal. Each cloud has one binding type; a consumer takes its own
+//     with [As] and fails, naming both clouds, on a binding of another cloud or none.
 //
-// Other clouds add their part next to AWS (GCP and Azure role bindings, Knative triggers). A
-// consumer on cloud X rejects a grant that has no X part, so a resource from another cloud cannot be
-// linked by mistake.
+// AWS ([AWSBinding]): the grant lives on the consumer. IAM statements (exact actions on exact ARNs,
+// narrowed by conditions where a resource is wider than the use) go into the consumer's role
+// policy; security groups to reach become egress on the consumer's group and ingress on theirs; an
+// event source becomes a mapping that invokes the consumer. AWS resources hand out plain values
+// only (a secret's ARN, read at run time); the AWS function rejects a SecretRef, Lambda having no
+// secret references in its environment. docs/links.md sets the four clouds side by side.
 //
 // Env keys in a grant are relative ("QUEUE_URL"); [Named] prefixes them with the link name chosen by
 // the composition ("JOBS" gives JOBS_QUEUE_URL), so one function can use two queues.

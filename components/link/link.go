@@ -21,72 +21,61 @@ const (
 	Migrate   Access = "migrate"   // connect as the database's owner to change its schema and manage its roles
 )
 
-// Grant is what a resource hands a consumer for one kind of use.
+// Grant is what a resource hands a consumer for one kind of use. Only Binding knows the cloud.
 type Grant struct {
 	// Resource is the component's name and Access the use, for error messages and docs.
 	Resource string
 	Access   Access
-	// Env are settings for the consumer, keyed relative to the link name. Never secrets.
-	Env map[string]pulumi.StringInput
-	// AWS is the AWS part of the grant; empty for resources on other clouds.
-	AWS AWSGrant
+	// Env are settings for the consumer, keyed relative to the link name: plain values or
+	// references to secrets, never a secret's value.
+	Env map[string]Value
+	// Binding is the cloud-specific rest of the grant (permissions, reach, triggers), applied by
+	// the consumer's implementation once the consumer's identity exists. Every resource sets it.
+	Binding Binding
 }
 
-// AWSGrant is the AWS part of a Grant.
-type AWSGrant struct {
-	// Statements are IAM policy statements added to the consumer's role.
-	Statements []Statement
-	// Reach lists security groups the consumer must be allowed to reach, on one port each.
-	Reach []Reach
-	// EventSource, when set, makes the resource invoke the consumer.
-	EventSource *EventSource
+// Binding is the cloud-specific, deferred part of a grant. Each cloud has its own binding type
+// (AWSBinding, ...) and its consumers take it with [As]: a consumer cannot apply another cloud's
+// binding, because where a grant lives and whom it names differ by cloud.
+type Binding interface {
+	// Cloud is the nimbus:cloud name of the binding's cloud ("aws", "kubernetes", ...).
+	Cloud() string
 }
 
-// Empty reports whether the grant has no AWS part at all.
-func (g AWSGrant) Empty() bool {
-	return len(g.Statements) == 0 && len(g.Reach) == 0 && g.EventSource == nil
+// As returns the link's binding as a consumer on B's cloud needs it, or an error naming both
+// clouds when the resource is on another one (or handed out no binding).
+func As[B Binding](l Link) (B, error) {
+	var want B
+	switch b := l.Grant.Binding.(type) {
+	case B:
+		return b, nil
+	case nil:
+		return want, fmt.Errorf("link %s (%s %s) has no binding, but this consumer runs on %s and needs a binding for %s", l.Name, l.Grant.Access, l.Grant.Resource, want.Cloud(), want.Cloud())
+	default:
+		return want, fmt.Errorf("link %s (%s %s) is bound for %s, but this consumer runs on %s: link it to a resource on %s", l.Name, l.Grant.Access, l.Grant.Resource, b.Cloud(), want.Cloud(), want.Cloud())
+	}
 }
 
-// Statement is one IAM policy statement that allows Actions on Resources.
-type Statement struct {
-	Sid       string
-	Actions   []string
-	Resources pulumi.StringArrayInput
-	// Conditions narrow the statement further (all must hold); none by default.
-	Conditions []Condition
+// Value is an environment value: a [PlainValue] or a [SecretRef]. No other kinds exist.
+type Value interface{ isValue() }
+
+// PlainValue is a setting the consumer may read in clear: a name, a URL, an ARN.
+type PlainValue struct{ Value pulumi.StringInput }
+
+// Plain wraps a setting that is not secret.
+func Plain(v pulumi.StringInput) PlainValue { return PlainValue{Value: v} }
+
+// SecretRef points at one entry of a secret the platform injects into the consumer's environment
+// at run time, so the value is in neither the manifest nor the state: on Kubernetes a
+// secretKeyRef (Name is the Secret, Key its data key), on Cloud Run a secret reference (Name the
+// secret, Key its version), on Azure a Key Vault reference (Name the secret's URI, Key empty).
+type SecretRef struct {
+	Name pulumi.StringInput
+	Key  string
 }
 
-// Condition is one IAM condition: Operator (StringLike, StringEquals, ...) applied to the
-// request's Key, which must match one of Values. Values are known when the program runs (key
-// prefixes, not resource identifiers), so a plan shows them as they will be deployed.
-type Condition struct {
-	Operator string
-	Key      string
-	Values   []string
-}
-
-// Reach allows the consumer's security group to reach SecurityGroupID on Port (TCP).
-type Reach struct {
-	Description     string
-	SecurityGroupID pulumi.StringInput
-	Port            int
-}
-
-// EventSource is a queue that invokes the consumer with batches of messages.
-type EventSource struct {
-	// SourceARN is the queue's ARN.
-	SourceARN pulumi.StringInput
-	// BatchSize is the most messages in one invocation.
-	BatchSize int
-	// BatchWindowSeconds is how long to gather a batch before invoking.
-	BatchWindowSeconds int
-	// MaxConcurrency caps concurrent invocations from this source (2 to 1000), so consumers
-	// cannot flood what they write to.
-	MaxConcurrency int
-	// VisibilityTimeoutSeconds is the queue's visibility timeout, checked against the consumer's
-	// timeout.
-	VisibilityTimeoutSeconds int
-}
+func (PlainValue) isValue() {}
+func (SecretRef) isValue()  {}
 
 // Link is a grant under the name the consumer knows it by.
 type Link struct {
@@ -100,28 +89,31 @@ var linkName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 func Named(name string, g Grant) Link { return Link{Name: name, Grant: g} }
 
 // Validate checks a set of links: names are upper-case identifiers, no two links set the same
-// environment variable.
+// environment variable, every value is plain or a secret reference.
 func Validate(links []Link) error {
 	seen := map[string]string{}
 	for _, l := range links {
 		if !linkName.MatchString(l.Name) {
 			return fmt.Errorf("link name %q must match %s", l.Name, linkName)
 		}
-		for k := range l.Grant.Env {
+		for k, v := range l.Grant.Env {
 			key := l.Name + "_" + k
 			if other, ok := seen[key]; ok {
 				return fmt.Errorf("links %q and %q both set %s", other, l.Grant.Resource, key)
 			}
 			seen[key] = l.Grant.Resource
+			if v == nil {
+				return fmt.Errorf("link %s sets %s to nil; want link.Plain(...) or a link.SecretRef", l.Name, key)
+			}
 		}
 	}
 	return nil
 }
 
 // Environment merges the links' settings into environment variables, prefixing each key with its
-// link's name. Keys come out sorted, so plans are stable.
-func Environment(links []Link) pulumi.StringMap {
-	env := pulumi.StringMap{}
+// link's name. A consumer renders the values the way its platform takes them.
+func Environment(links []Link) map[string]Value {
+	env := map[string]Value{}
 	for _, l := range links {
 		for k, v := range l.Grant.Env {
 			env[l.Name+"_"+k] = v

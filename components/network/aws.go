@@ -9,7 +9,27 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-var _ Constructor = NewAWSNetwork
+var (
+	_ Constructor = NewAWSNetwork
+	_ Placement   = (*AWSPlacement)(nil)
+)
+
+// AWSPlacement is what a function or database needs to sit in an AWS network.
+type AWSPlacement struct {
+	VpcID     pulumi.StringOutput
+	SubnetIDs pulumi.StringArrayOutput
+	// CIDR is the VPC's range; empty for an existing VPC.
+	CIDR string
+	// EndpointSecurityGroupID admits HTTPS to the interface endpoints; empty for an existing VPC.
+	EndpointSecurityGroupID pulumi.StringOutput
+	// S3PrefixListID is the S3 gateway endpoint's prefix list; empty for an existing VPC.
+	S3PrefixListID pulumi.StringOutput
+	// Existing is true when the network was given by ids.
+	Existing bool
+}
+
+// Cloud is "aws".
+func (*AWSPlacement) Cloud() string { return "aws" }
 
 // interfaceEndpoints are the AWS services functions reach through PrivateLink.
 var interfaceEndpoints = []string{"sqs", "secretsmanager"}
@@ -23,7 +43,7 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 	if a.ExistingVpcID != "" {
 		n.ID = pulumi.String(a.ExistingVpcID).ToStringOutput()
 		n.PrivateSubnetIDs = pulumi.ToStringArray(a.ExistingSubnetIDs).ToStringArrayOutput()
-		n.AWS = &AWSPlacement{VpcID: n.ID, SubnetIDs: n.PrivateSubnetIDs, Existing: true,
+		n.Placement = &AWSPlacement{VpcID: n.ID, SubnetIDs: n.PrivateSubnetIDs, Existing: true,
 			EndpointSecurityGroupID: pulumi.String("").ToStringOutput(), S3PrefixListID: pulumi.String("").ToStringOutput()}
 		return n, n.finish(ctx)
 	}
@@ -119,7 +139,7 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 
 	n.ID = v.ID().ToStringOutput()
 	n.PrivateSubnetIDs = subnets.ToStringArrayOutput()
-	n.AWS = &AWSPlacement{
+	n.Placement = &AWSPlacement{
 		VpcID: n.ID, SubnetIDs: n.PrivateSubnetIDs, CIDR: a.CIDR,
 		EndpointSecurityGroupID: sg.ID().ToStringOutput(),
 		S3PrefixListID:          s3.PrefixListId,

@@ -37,22 +37,29 @@ type Network struct {
 	// PrivateSubnetIDs are the subnets functions and databases are placed in.
 	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
 
-	// AWS holds what AWS consumers of the network need; nil on other clouds.
-	AWS *AWSPlacement
+	// Placement is what consumers on the network's cloud need to be placed in it; each cloud's
+	// implementation hands out its own type, taken with [PlacementOf].
+	Placement Placement
 }
 
-// AWSPlacement is what a function or database needs to sit in an AWS network.
-type AWSPlacement struct {
-	VpcID     pulumi.StringOutput
-	SubnetIDs pulumi.StringArrayOutput
-	// CIDR is the VPC's range; empty for an existing VPC.
-	CIDR string
-	// EndpointSecurityGroupID admits HTTPS to the interface endpoints; empty for an existing VPC.
-	EndpointSecurityGroupID pulumi.StringOutput
-	// S3PrefixListID is the S3 gateway endpoint's prefix list; empty for an existing VPC.
-	S3PrefixListID pulumi.StringOutput
-	// Existing is true when the network was given by ids.
-	Existing bool
+// Placement is the cloud-specific part of a network (on AWS an [AWSPlacement]).
+type Placement interface {
+	// Cloud is the nimbus:cloud name of the network's cloud.
+	Cloud() string
+}
+
+// PlacementOf returns the network's placement as a consumer on P's cloud needs it, or an error
+// naming both clouds when the network is on another one.
+func PlacementOf[P Placement](n *Network) (P, error) {
+	var want P
+	switch p := n.Placement.(type) {
+	case P:
+		return p, nil
+	case nil:
+		return want, fmt.Errorf("Network has no placement, but this consumer runs on %s and needs a network on %s", want.Cloud(), want.Cloud())
+	default:
+		return want, fmt.Errorf("Network is on %s, but this consumer runs on %s: give it a network on %s", p.Cloud(), want.Cloud(), want.Cloud())
+	}
 }
 
 func (a NetworkArgs) withDefaults(name string) (NetworkArgs, error) {

@@ -12,7 +12,10 @@ import (
 	"github.com/nimbus-iac/nimbus/components/link"
 )
 
-var _ Constructor = NewAWSQueue
+var (
+	_ Constructor = NewAWSQueue
+	_ granter     = awsGrants{}
+)
 
 // NewAWSQueue creates an SQS queue with its dead-letter queue and alarm.
 func NewAWSQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.ResourceOption) (*Queue, error) {
@@ -92,15 +95,15 @@ type awsGrants struct {
 	visibility int
 }
 
-func (g awsGrants) publish() link.AWSGrant {
-	return link.AWSGrant{Statements: []link.Statement{{
+func (g awsGrants) publish() link.Binding {
+	return link.AWSBinding{Statements: []link.Statement{{
 		Actions:   []string{"sqs:SendMessage"},
 		Resources: pulumi.StringArray{g.arn},
 	}}}
 }
 
-func (g awsGrants) subscribe(a SubscribeArgs) link.AWSGrant {
-	return link.AWSGrant{
+func (g awsGrants) subscribe(a SubscribeArgs) link.Binding {
+	return link.AWSBinding{
 		Statements: []link.Statement{{
 			// What a Lambda event source mapping needs of its consumer's role, and no more: the
 			// worker itself never calls SQS (failures go back through partial batch responses).

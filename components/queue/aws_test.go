@@ -70,7 +70,7 @@ func TestAWSQueueConformance(t *testing.T) {
 			if diff := cmp.Diff(want, actions(subscribe)); diff != "" {
 				t.Errorf("subscribe actions (-want +got):\n%s", diff)
 			}
-			es := subscribe.AWS.EventSource
+			es := componenttest.Binding[link.AWSBinding](t, subscribe).EventSource
 			if es == nil {
 				t.Fatal("subscribe grant has no event source")
 			}
@@ -78,7 +78,7 @@ func TestAWSQueueConformance(t *testing.T) {
 			if diff := cmp.Diff([]int{5, 4, 180}, got); diff != "" {
 				t.Errorf("event source batch size, max concurrency, visibility (-want +got):\n%s", diff)
 			}
-			if publish.AWS.EventSource != nil {
+			if componenttest.Binding[link.AWSBinding](t, publish).EventSource != nil {
 				t.Error("publishing must not subscribe")
 			}
 		},
@@ -87,7 +87,8 @@ func TestAWSQueueConformance(t *testing.T) {
 
 func actions(g link.Grant) []string {
 	var out []string
-	for _, s := range g.AWS.Statements {
+	b, _ := g.Binding.(link.AWSBinding)
+	for _, s := range b.Statements {
 		out = append(out, s.Actions...)
 	}
 	return out

@@ -15,5 +15,8 @@
 // whose alarm and OK actions are the SNS topic of a child alerts component (NewAWSAlerts).
 // The visibility timeout must be at least 6 x the consumer's timeout plus its batching window (AWS's
 // advice for Lambda consumers); subscribing a consumer with a longer timeout is an error.
+// Grants carry a link.AWSBinding: Publish is sqs:SendMessage on the queue; Subscribe is
+// sqs:ReceiveMessage, DeleteMessage and GetQueueAttributes plus an EventSource the function turns
+// into its event source mapping. Env values are plain.
 // Defaults: MaxReceiveCount 5, retention 4 days, DLQ retention 14 days, visibility 180 s.
 package queue

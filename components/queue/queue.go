@@ -60,13 +60,13 @@ type Queue struct {
 
 	name string
 	args QueueArgs
-	// grants makes the cloud's grants; set by the constructor.
+	// grants makes the cloud's bindings; set by the constructor.
 	grants granter
 }
 
 type granter interface {
-	publish() link.AWSGrant
-	subscribe(SubscribeArgs) link.AWSGrant
+	publish() link.Binding
+	subscribe(SubscribeArgs) link.Binding
 }
 
 func (a QueueArgs) withDefaults(name string) (QueueArgs, error) {
@@ -103,8 +103,8 @@ func (q *Queue) Publish() link.Grant {
 	return link.Grant{
 		Resource: "queue " + q.name,
 		Access:   link.Publish,
-		Env:      map[string]pulumi.StringInput{"QUEUE_URL": q.Address},
-		AWS:      q.grants.publish(),
+		Env:      map[string]link.Value{"QUEUE_URL": link.Plain(q.Address)},
+		Binding:  q.grants.publish(),
 	}
 }
 
@@ -118,8 +118,8 @@ func (q *Queue) Subscribe(args SubscribeArgs) (link.Grant, error) {
 	return link.Grant{
 		Resource: "queue " + q.name,
 		Access:   link.Subscribe,
-		Env:      map[string]pulumi.StringInput{"MAX_RECEIVE_COUNT": pulumi.Sprintf("%d", q.args.MaxReceiveCount)},
-		AWS:      q.grants.subscribe(a),
+		Env:      map[string]link.Value{"MAX_RECEIVE_COUNT": link.Plain(pulumi.Sprintf("%d", q.args.MaxReceiveCount))},
+		Binding:  q.grants.subscribe(a),
 	}, nil
 }
 

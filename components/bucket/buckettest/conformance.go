@@ -35,7 +35,8 @@ func Run(t *testing.T, newBucket bucket.Constructor, cloud Cloud) {
 			if err != nil {
 				return err
 			}
-			outs = componenttest.Await(t, pulumi.Map{"name": b.Name, "env": g.Env["BUCKET"]})
+			outs = componenttest.Await(t, pulumi.Map{"name": b.Name})
+			outs["env"] = componenttest.AwaitEnv(t, g.Env)["BUCKET"]
 			cloud.Grant(t, g)
 			return nil
 		})

@@ -3,7 +3,6 @@
 package databasetest
 
 import (
-	"sort"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -19,25 +18,13 @@ import (
 type Cloud struct {
 	// Network makes the network the database sits in.
 	Network network.Constructor
+	// Env and MigrateEnv list the settings the Connect and Migrate grants hand out per pooler
+	// kind: never a password.
+	Env, MigrateEnv map[string][]string
 	// Grant is called for every pooler kind in the program body (so it may resolve the grants)
 	// with the Connect and Migrate grants; Check then with the registered resources.
 	Grant func(t *testing.T, pooler string, connect, migrate link.Grant)
 	Check func(t *testing.T, pooler string, args database.DatabaseArgs, r componenttest.Result)
-}
-
-// Env lists the settings a Connect grant hands out per pooler kind: never a password.
-var Env = map[string][]string{
-	database.PoolerProxy:    {"AUTH", "HOST", "MAX_CONNS", "NAME", "PORT", "SSLMODE", "USER"},
-	database.PoolerNone:     {"AUTH", "HOST", "MAX_CONNS", "NAME", "PORT", "SECRET_ARN", "SSLMODE", "USER"},
-	database.PoolerExternal: {"AUTH", "MAX_CONNS", "NAME", "SECRET_ARN", "USER"},
-}
-
-// MigrateEnv lists the settings a Migrate grant hands out per pooler kind: Connect's, plus the
-// application role's name and credentials reference where the migration manages that role.
-var MigrateEnv = map[string][]string{
-	database.PoolerProxy:    {"APP_SECRET_ARN", "APP_USER", "AUTH", "HOST", "MAX_CONNS", "NAME", "PORT", "SSLMODE", "USER"},
-	database.PoolerNone:     {"APP_SECRET_ARN", "APP_USER", "AUTH", "HOST", "MAX_CONNS", "NAME", "PORT", "SECRET_ARN", "SSLMODE", "USER"},
-	database.PoolerExternal: {"AUTH", "MAX_CONNS", "NAME", "SECRET_ARN", "USER"},
 }
 
 // Users are who Connect and Migrate connect as per pooler kind, with the default user names:
@@ -74,21 +61,20 @@ func Run(t *testing.T, newDatabase database.Constructor, cloud Cloud) {
 					return err
 				}
 				g, m := db.Connect(), db.Migrate()
-				if diff := cmp.Diff(Env[pooler], keys(g.Env)); diff != "" {
+				if diff := cmp.Diff(cloud.Env[pooler], componenttest.EnvKeys(g.Env)); diff != "" {
 					t.Errorf("connect env (-want +got):\n%s", diff)
 				}
-				if diff := cmp.Diff(MigrateEnv[pooler], keys(m.Env)); diff != "" {
+				if diff := cmp.Diff(cloud.MigrateEnv[pooler], componenttest.EnvKeys(m.Env)); diff != "" {
 					t.Errorf("migrate env (-want +got):\n%s", diff)
 				}
 				if g.Access != link.Connect || m.Access != link.Migrate {
 					t.Errorf("grant access: want connect and migrate, got %s and %s", g.Access, m.Access)
 				}
-				got := componenttest.Await(t, pulumi.Map{
-					"connect.user": g.Env["USER"], "migrate.user": m.Env["USER"], "connect.conns": g.Env["MAX_CONNS"], "migrate.conns": m.Env["MAX_CONNS"],
-				})
+				ge, me := componenttest.AwaitEnv(t, g.Env), componenttest.AwaitEnv(t, m.Env)
+				got := map[string]any{"connect.user": ge["USER"], "migrate.user": me["USER"], "connect.conns": ge["MAX_CONNS"], "migrate.conns": me["MAX_CONNS"]}
 				want := map[string]any{"connect.user": Users[pooler][0], "migrate.user": Users[pooler][1], "connect.conns": "3", "migrate.conns": "3"}
-				if sslmode, ok := g.Env["SSLMODE"]; ok {
-					got["sslmode"] = componenttest.Await(t, pulumi.Map{"v": sslmode})["v"]
+				if sslmode, ok := ge["SSLMODE"]; ok {
+					got["sslmode"] = sslmode
 					want["sslmode"] = "verify-full"
 				}
 				if diff := cmp.Diff(want, got); diff != "" {
@@ -160,13 +146,4 @@ func Run(t *testing.T, newDatabase database.Constructor, cloud Cloud) {
 			})
 		}
 	})
-}
-
-func keys(m map[string]pulumi.StringInput) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

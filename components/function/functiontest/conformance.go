@@ -111,6 +111,11 @@ func Run(t *testing.T, newFunction function.Constructor, cloud Cloud) {
 					Links: []link.Link{link.Named("JOBS", publish)}, Env: map[string]string{"JOBS_QUEUE_URL": "x"}},
 				want: []string{`function "fn": Env key JOBS_QUEUE_URL is also set by a link`},
 			},
+			"link to another cloud": {
+				args: function.FunctionArgs{Code: pulumi.NewFileArchive("x.zip"), CodeHash: Hash,
+					Links: []link.Link{link.Named("JOBS", link.Grant{Resource: "queue far", Access: link.Publish, Binding: otherCloud{}})}},
+				want: []string{`function "fn": link JOBS (publish queue far) is bound for ` + otherCloud{}.Cloud(), "runs on " + publish.Binding.Cloud()},
+			},
 			"bad link name": {
 				args: function.FunctionArgs{Code: pulumi.NewFileArchive("x.zip"), CodeHash: Hash, Links: []link.Link{link.Named("jobs", publish)}},
 				want: []string{`function "fn": Links: link name "jobs" must match`},
@@ -126,3 +131,9 @@ func Run(t *testing.T, newFunction function.Constructor, cloud Cloud) {
 		}
 	})
 }
+
+// otherCloud is a binding of a cloud no implementation runs on: every consumer must refuse it
+// before it creates anything, naming both clouds.
+type otherCloud struct{}
+
+func (otherCloud) Cloud() string { return "othercloud" }

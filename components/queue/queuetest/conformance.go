@@ -2,7 +2,6 @@
 package queuetest
 
 import (
-	"sort"
 	"strings"
 	"testing"
 
@@ -55,10 +54,10 @@ func Run(t *testing.T, newQueue queue.Constructor, cloud Cloud) {
 		if outs["address"] == outs["dlq"] {
 			t.Errorf("the queue and its dead-letter queue share the address %v", outs["address"])
 		}
-		if diff := cmp.Diff([]string{"QUEUE_URL"}, keys(publish.Env)); diff != "" {
+		if diff := cmp.Diff([]string{"QUEUE_URL"}, componenttest.EnvKeys(publish.Env)); diff != "" {
 			t.Errorf("publish env (-want +got):\n%s", diff)
 		}
-		if diff := cmp.Diff([]string{"MAX_RECEIVE_COUNT"}, keys(subscribe.Env)); diff != "" {
+		if diff := cmp.Diff([]string{"MAX_RECEIVE_COUNT"}, componenttest.EnvKeys(subscribe.Env)); diff != "" {
 			t.Errorf("subscribe env (-want +got):\n%s", diff)
 		}
 		if publish.Access != link.Publish || subscribe.Access != link.Subscribe {
@@ -107,13 +106,4 @@ func Run(t *testing.T, newQueue queue.Constructor, cloud Cloud) {
 			}
 		}
 	})
-}
-
-func keys(m map[string]pulumi.StringInput) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
