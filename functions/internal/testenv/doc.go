@@ -31,6 +31,13 @@
 // and invokes a handler with SQS events, deleting what the partial batch response says
 // succeeded, as Lambda's SQS event source mapping does.
 //
+// For the container servers it stands in for Knative Eventing, which does not run here:
+// [StartBroker] is a Broker ingress that keeps the CloudEvents it is sent (and can fail or delay
+// answers), and [Trigger] delivers an event as a Trigger does per Knative's delivery contract:
+// POST it (binary or structured mode), retry no answer, 404, 408, 409, 429 and 5xx up to Retry
+// times with exponential backoff, then POST it to the dead-letter sink with Knative's
+// knativeerror* extensions, with the same retries.
+//
 // A server whose binary cannot be found (postgres, initdb, pgbouncer) fails the test,
 // unless NIMBUS_SKIP_SERVERS=1 is set, in which case the test is skipped and says so.
 // scripts/install-test-deps.sh installs them.
