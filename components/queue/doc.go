@@ -19,4 +19,25 @@
 // sqs:ReceiveMessage, DeleteMessage and GetQueueAttributes plus an EventSource the function turns
 // into its event source mapping. Env values are plain.
 // Defaults: MaxReceiveCount 5, retention 4 days, DLQ retention 14 days, visibility 180 s.
+//
+// Kubernetes (Knative.New): two Knative Eventing Brokers in the namespace, NAME and NAME-dlq, of
+// class Kafka by default. Kafka rather than RabbitMQ because Knative's Kafka broker keeps events
+// as records of a replicated topic for the topic's retention whether or not they were delivered
+// (so the dead-letter Broker keeps failed jobs for inspection and replay), it is maintained in
+// the Knative project itself (eventing-kafka-broker), and it needs no per-broker exchange and queue
+// topology. Its ConfigMap (KafkaConfig, default knative-eventing/kafka-broker-config) sets the
+// bootstrap servers, partitions, replication and retention. BrokerInMemory (the
+// MTChannelBasedBroker over the cluster's default InMemoryChannel) only when a stack asks for it:
+// a dispatcher restart loses its events. Address and DeadLetterAddress are the Brokers' ingress
+// URLs: status.address.url once Knative's controller has set it, else the URL Knative documents
+// for the class (http://kafka-broker-ingress.knative-eventing.svc.cluster.local/NS/NAME, or
+// broker-ingress for the in-memory class), because with no controller running (a plan, an API
+// server alone) the status stays empty. Grants carry a link.KubernetesBinding: Publish adds
+// BROKER_URL (JOBS_BROKER_URL for the container api server); Subscribe carries a
+// link.Subscription the consumer turns into its Trigger: filter type dev.nimbus.images.job,
+// delivery.retry MaxReceiveCount-1 (Knative counts retries after the first delivery, SQS counts
+// deliveries), backoffPolicy exponential from BackoffDelay (default PT0.5S), deadLetterSink the
+// NAME-dlq Broker, and the consumer's /deadletter path subscribed to that Broker so the worker
+// marks the job failed (docs/function-contract.md). SubscribeArgs' batching does not apply:
+// Knative delivers one event per request. There is no alarm yet: Alerts must be empty.
 package queue
