@@ -13,4 +13,14 @@
 // only to a caller allowed to list the bucket, else 403); write is s3:PutObject on
 // BUCKET/PREFIX*, all in the grant's link.AWSBinding (BUCKET, the env value, is plain). ForceDestroy lets `pulumi destroy` delete a bucket that still holds
 // objects (dev stacks); leave it off where the objects matter.
+//
+// Kubernetes (S3Compatible.New): an existing bucket of an S3-compatible store (MinIO, Ceph RGW,
+// a cloud's S3 API) named by config; nothing is created in the cluster. The store is where the
+// guarantees above are kept: its bucket policy, encryption and lifecycle rules (ExpireDays and
+// ForceDestroy are not applied by nimbus there), and the access key's policy, which should allow
+// exactly the uses granted. Endpoint must be https://, except plain http:// to an in-cluster
+// Service. Grants carry a link.KubernetesBinding whose SharedEnv are the S3 SDK's own variables
+// (docs/function-contract.md): AWS_ENDPOINT_URL_S3 and AWS_REGION plain, AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY as secretKeyRefs to CredentialsSecret's keys of those names; BUCKET is
+// the bucket's name. No key is in a manifest or the state.
 package bucket
