@@ -93,4 +93,3 @@ func (g s3CompatibleGrants) bind([]Use) link.Binding {
 		"AWS_SECRET_ACCESS_KEY": link.SecretRef{Name: secret, Key: SecretAccessKeyKey},
 	}}
 }
-
