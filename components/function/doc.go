@@ -43,4 +43,32 @@
 // statements' conditions become the statement's Condition block. Links' plain values become
 // Lambda environment variables; a link.SecretRef is an error (Lambda has no secret references in
 // its environment: AWS resources hand out a secret's ARN, read at run time).
+//
+// Kubernetes (Knative.New): a Knative Service (serving.knative.dev/v1, an
+// apiextensions.CustomResource) of the function's container image, named by digest
+// (Knative.Images[name], REGISTRY/REPO@sha256:HEX; a tag is an error). Publish the image first:
+// artifact.Push(ctx, "functions/dist/oci/api-server.tar", "REGISTRY/REPO:TAG") returns the
+// digest reference equal to the oci/DIGESTS line, which the stack reads. It runs as its own
+// ServiceAccount (automountServiceAccountToken false: the servers call no Kubernetes API), in
+// the Network's namespace (a network.KubernetesPlacement) or Knative.Namespace. WarmInstances is
+// autoscaling.knative.dev/min-scale, MaxInstances max-scale (none when 0), Concurrency (default
+// 10) both containerConcurrency and autoscaling.knative.dev/target, WarmTargetPercent
+// target-utilization-percentage; WarmMax has no Knative counterpart (Knative scales on
+// concurrency up to max-scale). Requests and limits: CPU (default 250m) and MemoryMB Mi, equal,
+// so instances are Guaranteed; the readiness probe is GET /healthz; the container runs non-root,
+// read-only, with no capabilities. timeoutSeconds is TimeoutSeconds. A function without HTTP is
+// cluster-local (networking.knative.dev/visibility); with HTTP, URL is status.url once Knative
+// reports it, else http://NAME.NAMESPACE.DOMAIN (Knative's default domain template; Domain
+// default example.com). HTTP throttling and MaxRequestBytes are not enforced by Knative: put
+// them on the cluster's ingress. Env: links' plain values as value, link.SecretRef as
+// valueFrom.secretKeyRef, each link.KubernetesBinding's Env under the link's prefix and its
+// SharedEnv unprefixed (two links may set one only to the same value). A binding's Subscription
+// becomes a Trigger NAME-LINK on its Broker (filter type, subscriber the Service at /,
+// delivery.retry, exponential backoff, deadLetterSink the dead-letter Broker) and a Trigger
+// NAME-LINK-failed on the dead-letter Broker to the Service's /deadletter (10 retries), which
+// marks the job failed; the failed event stays in the dead-letter Broker. DeployAfter is a
+// dependency of the Service, so a new revision rolls out only after them. RunOnDeploy is not
+// implemented (no migration image yet: run migrations as a Job). No pulumi.com/skipAwait is set:
+// pulumi-kubernetes v4 awaits no custom resource unless asked (pulumi.com/waitFor), so the
+// Services, Brokers and Triggers are created without waiting for controllers.
 package function
