@@ -48,4 +48,26 @@
 // instance's DBI resource id, the endpoint consumers reach, the pooler kind, the version id of the
 // application credentials); with PoolerExternal "external VERSION" of the URL secret. Sizes: small
 // db.t4g.micro, medium db.t4g.medium, large db.r6g.large.
+//
+// Kubernetes (CloudNativePG.New): a CloudNativePG Cluster (postgresql.cnpg.io/v1, an
+// apiextensions.CustomResource) in the network's namespace: Instances (default 1, 2 with
+// HighAvailability), StorageGB Gi, no superuser access, bootstrapped with DatabaseName owned by
+// Username, whose password CNPG generates into the NAME-app Secret. The application role
+// (AppUsername) is a CNPG managed role whose password is a random.RandomPassword (40 letters and
+// digits) held in a basic-auth Secret NAME-APPUSER (a Pulumi secret in the state, encrypted; in
+// no manifest of the program or config), reloaded by CNPG when it changes. With PoolerProxy a
+// Pooler NAME-pooler-rw (PgBouncer, type rw, poolMode transaction: CNPG's default is session,
+// which keeps a server connection per client; default_pool_size PoolSize, default 20;
+// query_wait_timeout Pool.BorrowTimeoutSeconds; PoolerInstances pods) sits in front: Connect's
+// HOST is the Pooler's Service (the Pooler's name), because NAME-app's own host key points at the
+// cluster's NAME-rw Service. PoolerNone connects to NAME-rw. Migrate connects to NAME-rw as the
+// owner (PASSWORD from NAME-app's password key). Passwords reach consumers only as
+// link.SecretRef (secretKeyRef); USER, HOST, PORT, NAME, MAX_CONNS are plain. The grants'
+// link.KubernetesBinding adds SSLMODE require: CNPG serves TLS with its own CA, and verify-full
+// needs the NAME-ca Secret mounted in the consumer, which the Knative function does not do yet.
+// PoolerExternal creates nothing: HOST, PORT, NAME and PASSWORD are secretKeyRefs to the
+// user-provided ExternalSecret (keys host, port, dbname, password); ExternalURL is not used, so
+// the URL is in no manifest. Not applied on Kubernetes yet: EngineVersion (the operator's
+// default image is used), backups (they need an object store for Barman), DeletionProtection.
+// Identity is "UID HOST:5432/NAME POOLER" with the Cluster's uid.
 package database

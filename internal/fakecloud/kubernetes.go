@@ -10,6 +10,7 @@ import (
 var kubernetesKinds = map[string]bool{
 	"kubernetes:core/v1:Namespace":                  false,
 	"kubernetes:core/v1:ServiceAccount":             true,
+	"kubernetes:core/v1:Secret":                     true,
 	"kubernetes:serving.knative.dev/v1:Service":     true,
 	"kubernetes:eventing.knative.dev/v1:Broker":     true,
 	"kubernetes:eventing.knative.dev/v1:Trigger":    true,
