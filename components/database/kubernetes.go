@@ -172,7 +172,7 @@ func (c CloudNativePG) New(ctx *pulumi.Context, name string, args *DatabaseArgs,
 					// CNPG's default is session, which holds a server connection per client.
 					"poolMode": pulumi.String("transaction"),
 					"parameters": pulumi.StringMap{
-						"default_pool_size": pulumi.Sprintf("%d", c.PoolSize),
+						"default_pool_size":  pulumi.Sprintf("%d", c.PoolSize),
 						"query_wait_timeout": pulumi.Sprintf("%d", a.Pool.BorrowTimeoutSeconds),
 					},
 				},

@@ -143,4 +143,3 @@ func TestCloudNativePGInvalid(t *testing.T) {
 		t.Errorf("want error %q, got %v", want, r.Err)
 	}
 }
-
