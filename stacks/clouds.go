@@ -1,9 +1,15 @@
 package stacks
 
 import (
+	"bufio"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/bucket"
 	"github.com/nimbus-iac/nimbus/components/database"
@@ -19,6 +25,13 @@ type Cloud struct {
 	Queue    queue.Constructor
 	Database database.Constructor
 	Function function.Constructor
+
+	// Setup, when set, makes the cloud's constructors from the stack's configuration (its
+	// provider, its settings); Compose calls it first.
+	Setup func(ctx *pulumi.Context, cfg *Config) (*Cloud, error)
+	// NoDeployMigration is true for a cloud that cannot run the migrate function during a
+	// deploy yet: the schema is migrated beforehand (docs/function-contract.md).
+	NoDeployMigration bool
 }
 
 // clouds maps the nimbus:cloud setting to implementations. A nil entry is a cloud the project
@@ -33,7 +46,7 @@ var clouds = map[string]*Cloud{
 	},
 	"azure":      nil,
 	"gcp":        nil,
-	"kubernetes": nil,
+	"kubernetes": {Setup: kubernetesCloud},
 }
 
 // SelectCloud is the one place a cloud is chosen.
@@ -57,4 +70,100 @@ func cloudNames(implementedOnly bool) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// images are the container images of the functions on Kubernetes, by the names oci/DIGESTS
+// gives them.
+var images = map[string]string{"api": "api-server", "worker": "worker-server"}
+
+// kubernetesCloud makes the Kubernetes implementations: one explicit provider (a kubeconfig
+// context, or rendering to a folder) passed to every component and so to every child, the
+// namespace of the network for every namespaced object, Knative for functions and the queue,
+// CloudNativePG for the database, an existing S3-compatible bucket.
+func kubernetesCloud(ctx *pulumi.Context, cfg *Config) (*Cloud, error) {
+	k := cfg.Kubernetes
+	digests, err := loadDigests(cfg.ArtifactsDir)
+	if err != nil {
+		return nil, err
+	}
+	refs := map[string]string{}
+	for fn, image := range images {
+		d, ok := digests[image]
+		if !ok {
+			return nil, fmt.Errorf("%s/oci/DIGESTS has no %s image (build it with `make artifacts`)", cfg.ArtifactsDir, image)
+		}
+		refs[fn] = strings.TrimSuffix(k.Registry, "/") + "/" + image + "@" + d
+	}
+	pargs := &kubernetes.ProviderArgs{}
+	if k.Context != "" {
+		pargs.Context = pulumi.StringPtr(k.Context)
+	}
+	if k.RenderDir != "" {
+		pargs.RenderYamlToDirectory = pulumi.StringPtr(k.RenderDir)
+	}
+	provider, err := kubernetes.NewProvider(ctx, "kubernetes", pargs)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the kubernetes provider: %w", err)
+	}
+	use := pulumi.Providers(provider)
+
+	// The namespace is the network's: objects created in it wait for it. Without a network
+	// (database.pooler external) it must exist.
+	namespace := pulumi.StringInput(pulumi.String(k.Namespace))
+	net := network.Kubernetes{Namespace: k.Namespace, Existing: k.ExistingNamespace}
+	fn := function.Knative{Images: refs, CPU: k.CPU, Concurrency: k.Concurrency, Domain: k.Domain}
+	db := database.CloudNativePG{Instances: k.DatabaseInstances, PoolerInstances: k.PoolerInstances, PoolSize: k.PoolSize, ExternalSecret: k.DatabaseSecret}
+	store := bucket.S3Compatible{Endpoint: cfg.Bucket.Endpoint, Bucket: cfg.Bucket.Name, Region: cfg.Bucket.Region, CredentialsSecret: cfg.Bucket.CredentialsSecret}
+	q := queue.Knative{BrokerClass: k.BrokerClass, KafkaConfig: k.KafkaConfig, BackoffDelay: k.BackoffDelay}
+	return &Cloud{
+		Network: func(ctx *pulumi.Context, name string, args *network.NetworkArgs, opts ...pulumi.ResourceOption) (*network.Network, error) {
+			n, err := net.New(ctx, name, args, append(opts, use)...)
+			if err == nil {
+				namespace = n.ID
+			}
+			return n, err
+		},
+		Bucket: func(ctx *pulumi.Context, name string, args *bucket.BucketArgs, opts ...pulumi.ResourceOption) (*bucket.Bucket, error) {
+			return store.New(ctx, name, args, append(opts, use)...)
+		},
+		Queue: func(ctx *pulumi.Context, name string, args *queue.QueueArgs, opts ...pulumi.ResourceOption) (*queue.Queue, error) {
+			q.Namespace = namespace
+			return q.New(ctx, name, args, append(opts, use)...)
+		},
+		Database: func(ctx *pulumi.Context, name string, args *database.DatabaseArgs, opts ...pulumi.ResourceOption) (*database.Database, error) {
+			return db.New(ctx, name, args, append(opts, use)...)
+		},
+		Function: func(ctx *pulumi.Context, name string, args *function.FunctionArgs, opts ...pulumi.ResourceOption) (*function.Function, error) {
+			fn.Namespace = namespace
+			return fn.New(ctx, name, args, append(opts, use)...)
+		},
+		NoDeployMigration: true,
+	}, nil
+}
+
+// loadDigests reads artifactsDir/oci/DIGESTS: one "NAME sha256:HEX" line per image.
+func loadDigests(dir string) (map[string]string, error) {
+	if !filepath.IsAbs(dir) {
+		root, err := projectRoot()
+		if err != nil {
+			return nil, err
+		}
+		dir = filepath.Join(root, dir)
+	}
+	path := filepath.Join(dir, "oci", "DIGESTS")
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the container images' digests: %w (build them with `make artifacts`, or set %s:artifactsDir)", err, Namespace)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		name, digest, ok := strings.Cut(strings.TrimSpace(sc.Text()), " ")
+		if !ok || !strings.HasPrefix(digest, "sha256:") || len(digest) != len("sha256:")+64 {
+			return nil, fmt.Errorf("%s:%d: want NAME sha256:HEX, got %q", path, line, sc.Text())
+		}
+		out[name] = digest
+	}
+	return out, sc.Err()
 }

@@ -22,6 +22,8 @@ type Config struct {
 	Bucket   BucketConfig   `key:"bucket"`
 	Network  NetworkConfig  `key:"network"`
 	Alarms   AlarmsConfig   `key:"alarms"`
+
+	Kubernetes KubernetesConfig `key:"kubernetes"`
 }
 
 // APIConfig sizes the HTTP API function.
@@ -79,7 +81,13 @@ type PoolConfig struct {
 
 // BucketConfig sets object storage.
 type BucketConfig struct {
-	ExpireDays int `key:"expireDays" default:"0" range:"0..3650" help:"Days after which objects are deleted; 0 keeps them."`
+	ExpireDays int `key:"expireDays" default:"0" range:"0..3650" help:"Days after which objects are deleted; 0 keeps them. On kubernetes set it as the store's lifecycle rule: nimbus does not apply it there."`
+
+	// The S3-compatible store used on kubernetes (an existing bucket; nothing is created).
+	Endpoint          string `key:"endpoint" help:"On kubernetes: URL of the S3-compatible store, https:// (http:// only to an in-cluster Service, HOST.svc.cluster.local). Required there."`
+	Name              string `key:"name" help:"On kubernetes: the existing bucket's name. Required there."`
+	Region            string `key:"region" default:"us-east-1" help:"On kubernetes: the store's region, for request signing."`
+	CredentialsSecret string `key:"credentialsSecret" help:"On kubernetes: the Secret in the service's namespace holding the store's access key under the keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read by the functions through secretKeyRef. Required there."`
 }
 
 // NetworkConfig places the functions and database.
@@ -95,4 +103,24 @@ type NetworkConfig struct {
 type AlarmsConfig struct {
 	Emails   []string `key:"emails" help:"Email addresses subscribed to the alarm topic the stack creates, a YAML list; each address confirms once, from the message AWS sends it. Alarms notify when they fire and when they clear."`
 	TopicARN string   `key:"topicArn" help:"An existing SNS topic for the alarms (its ARN) instead of the one the stack creates; alarms.emails must then be empty. A topic encrypted with the AWS managed key alias/aws/sns cannot receive CloudWatch alarms."`
+}
+
+// KubernetesConfig sets the Kubernetes target (nimbus:cloud kubernetes): where it deploys, the
+// images it runs and how Knative and CloudNativePG are sized.
+type KubernetesConfig struct {
+	Context           string `key:"context" help:"kubeconfig context of the cluster to apply to (the provider's context); empty uses the kubeconfig's current context. Not with renderDir."`
+	RenderDir         string `key:"renderDir" help:"Folder, relative to the project folder, the manifests are written to instead of being applied (the provider's renderYamlToDirectory). Not with context."`
+	Namespace         string `key:"namespace" default:"nimbus" help:"Namespace the service runs in."`
+	ExistingNamespace bool   `key:"existingNamespace" default:"false" help:"Use the namespace as it is instead of creating it."`
+	Registry          string `key:"registry" help:"Registry and repository prefix the container images were pushed to with artifact.Push (REGISTRY/PREFIX); the functions run REGISTRY/PREFIX/api-server and worker-server by the digests in artifactsDir/oci/DIGESTS. Required on kubernetes."`
+	CPU               string `key:"cpu" default:"250m" help:"CPU request and limit of each function instance, a Kubernetes quantity (250m is a quarter of a core); memory is the function's memoryMb."`
+	Concurrency       int    `key:"concurrency" default:"10" range:"1..1000" help:"Requests one function instance serves at once: Knative's containerConcurrency and its autoscaling target."`
+	Domain            string `key:"domain" default:"example.com" help:"The cluster's Knative domain (config-domain), for the API's URL before Knative reports it."`
+	BrokerClass       string `key:"brokerClass" default:"Kafka" enum:"Kafka|MTChannelBasedBroker" help:"Knative Broker class of the job queue: Kafka (durable, needs Knative's Kafka broker) or MTChannelBasedBroker (the in-memory channel: a restart loses jobs; for local stacks)."`
+	KafkaConfig       string `key:"kafkaConfig" default:"knative-eventing/kafka-broker-config" help:"NAMESPACE/NAME of the Kafka broker's ConfigMap (bootstrap servers, partitions, replication, retention)."`
+	BackoffDelay      string `key:"backoffDelay" default:"PT0.5S" help:"First retry delay of a failed job, an ISO 8601 duration (PT0.5S, PT1M), doubled on every retry; retries are queue.maxReceiveCount - 1."`
+	DatabaseInstances int    `key:"databaseInstances" default:"0" range:"0..9" help:"PostgreSQL pods of the CloudNativePG cluster (a primary and replicas); 0 is 1, or 2 with database.highAvailability."`
+	PoolerInstances   int    `key:"poolerInstances" default:"0" range:"0..9" help:"PgBouncer pods of the CloudNativePG Pooler; 0 is 1, or 2 with database.highAvailability."`
+	PoolSize          int    `key:"poolSize" default:"20" range:"1..1000" help:"PgBouncer's default_pool_size: server connections per user and database, in connections."`
+	DatabaseSecret    string `key:"databaseSecret" help:"With database.pooler external: the Secret holding the external pooler's host, port, dbname and password keys, read through secretKeyRef (database.externalUrl is then not used)."`
 }

@@ -109,6 +109,9 @@ func TestLoadDefaults(t *testing.T) {
 		Database: DatabaseConfig{Size: "small", StorageGB: 20, EngineVersion: "16", BackupRetentionDays: 7, Name: "images", Pooler: "proxy",
 			Pool: PoolConfig{MaxConnectionsPercent: 90, MaxIdlePercent: 50, BorrowTimeoutSeconds: 120}, ConnectionsPerInstance: 2},
 		Network: NetworkConfig{CIDR: "10.20.0.0/16", Zones: 2},
+		Bucket:  BucketConfig{Region: "us-east-1"},
+		Kubernetes: KubernetesConfig{Namespace: "nimbus", CPU: "250m", Concurrency: 10, Domain: "example.com", BrokerClass: "Kafka",
+			KafkaConfig: "knative-eventing/kafka-broker-config", BackoffDelay: "PT0.5S", PoolSize: 20},
 	}
 	if diff := cmp.Diff(want, *cfg); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
@@ -335,12 +338,19 @@ func TestLoadErrors(t *testing.T) {
 
 func startsWith(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
 
+// noDefault are the keys that name something of the user's, so have no value of their own.
+var noDefault = map[string]bool{
+	"network.vpcId": true, "alarms.topicArn": true,
+	"bucket.endpoint": true, "bucket.name": true, "bucket.credentialsSecret": true,
+	"kubernetes.context": true, "kubernetes.renderDir": true, "kubernetes.registry": true, "kubernetes.databaseSecret": true,
+}
+
 func TestSchemaIsComplete(t *testing.T) {
 	for _, k := range Schema() {
 		if k.Help == "" {
 			t.Errorf("%s has no help", k.Full())
 		}
-		if k.Default == "" && !k.Secret && k.Type != "array" && k.Name != "network.vpcId" && k.Name != "alarms.topicArn" {
+		if k.Default == "" && !k.Secret && k.Type != "array" && !noDefault[k.Name] {
 			t.Errorf("%s has no default", k.Full())
 		}
 		if k.Default != "" {

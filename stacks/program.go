@@ -55,6 +55,11 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 	if err != nil {
 		return nil, err
 	}
+	if cloud.Setup != nil {
+		if cloud, err = cloud.Setup(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
 
 	var net *network.Network
 	if cfg.Database.Pooler != database.PoolerExternal {
@@ -117,26 +122,31 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 
 	// The migration goes first: it runs on every deploy that changes its code or the database it
 	// targets, as the schema's owner, and creates the role api and worker connect as. They go
-	// live only after it succeeded (DeployAfter), so new code never serves an old schema.
-	migrate, err := cloud.Function(ctx, "migrate", &function.FunctionArgs{
-		Code:           artifacts["migrate"].archive,
-		CodeHash:       artifacts["migrate"].hash,
-		TimeoutSeconds: 120,
-		// One at a time: migrations are serialised anyway, and the capacity check counts it as 1.
-		MaxInstances:     1,
-		Network:          net,
-		Links:            []link.Link{link.Named("DB", db.Migrate())},
-		LogRetentionDays: cfg.LogRetentionDays,
-		RunOnDeploy: &function.RunOnDeploy{
-			Input:    `{"action":"migrate"}`,
-			After:    db.Ready,
-			Triggers: map[string]pulumi.StringInput{"database": db.Identity},
-		},
-	})
-	if err != nil {
-		return nil, err
+	// live only after it succeeded (DeployAfter), so new code never serves an old schema. A cloud
+	// that cannot run it during a deploy yet has the schema migrated beforehand.
+	var migrate *function.Function
+	var afterMigration []pulumi.Resource
+	if !cloud.NoDeployMigration {
+		migrate, err = cloud.Function(ctx, "migrate", &function.FunctionArgs{
+			Code:           artifacts["migrate"].archive,
+			CodeHash:       artifacts["migrate"].hash,
+			TimeoutSeconds: 120,
+			// One at a time: migrations are serialised anyway, and the capacity check counts it as 1.
+			MaxInstances:     1,
+			Network:          net,
+			Links:            []link.Link{link.Named("DB", db.Migrate())},
+			LogRetentionDays: cfg.LogRetentionDays,
+			RunOnDeploy: &function.RunOnDeploy{
+				Input:    `{"action":"migrate"}`,
+				After:    db.Ready,
+				Triggers: map[string]pulumi.StringInput{"database": db.Identity},
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		afterMigration = []pulumi.Resource{migrate.DeployStep}
 	}
-	afterMigration := []pulumi.Resource{migrate.DeployStep}
 
 	writeOriginals, err := images.Grant(bucket.Use{Access: link.Write, Prefix: "originals/"})
 	if err != nil {
@@ -203,7 +213,7 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 		return nil, err
 	}
 
-	return pulumi.Map{
+	outputs := pulumi.Map{
 		"apiUrl":             api.URL,
 		"queueUrl":           jobs.Address,
 		"deadLetterQueueUrl": jobs.DeadLetterAddress,
@@ -212,9 +222,12 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 		"databaseName":       db.DatabaseName,
 		"apiCodeHash":        api.CodeHash,
 		"workerCodeHash":     worker.CodeHash,
-		"migrateCodeHash":    migrate.CodeHash,
 		"alarmTarget":        jobs.AlertTarget,
-	}, nil
+	}
+	if migrate != nil {
+		outputs["migrateCodeHash"] = migrate.CodeHash
+	}
+	return outputs, nil
 }
 
 type artifact struct {

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -101,9 +102,70 @@ func (c *Config) check(raw map[string]string) []string {
 	case net.VpcID != "" && !strings.HasPrefix(net.VpcID, "vpc-"):
 		add("%s must be a VPC id like vpc-0123456789abcdef0, got %q", n("network.vpcId"), net.VpcID)
 	}
+	p = append(p, c.checkKubernetes(raw)...)
 	if pfx, err := netip.ParsePrefix(net.CIDR); err != nil || !pfx.Addr().Is4() || !pfx.Addr().IsPrivate() || pfx.Bits() < 16 || pfx.Bits() > 22 || pfx.Masked() != pfx {
 		add("%s must be a private IPv4 range from /16 to /22 such as 10.20.0.0/16, got %q", n("network.cidr"), net.CIDR)
 	}
+	return p
+}
+
+var (
+	registryPrefix = regexp.MustCompile(`^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$`)
+	cpuQuantity    = regexp.MustCompile(`^([0-9]+m|[0-9]+(\.[0-9]+)?)$`)
+	isoDelay       = regexp.MustCompile(`^PT([0-9]+(\.[0-9]+)?S|[0-9]+M([0-9]+(\.[0-9]+)?S)?)$`)
+	k8sLabel       = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+)
+
+// checkKubernetes reports the problems of the Kubernetes target's settings: required on
+// kubernetes, unused elsewhere.
+func (c *Config) checkKubernetes(raw map[string]string) []string {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	n := func(key string) string { return Namespace + ":" + key }
+	k, b := c.Kubernetes, c.Bucket
+	if c.Cloud != "kubernetes" {
+		for key, v := range map[string]string{"bucket.endpoint": b.Endpoint, "bucket.name": b.Name, "bucket.credentialsSecret": b.CredentialsSecret,
+			"kubernetes.registry": k.Registry, "kubernetes.context": k.Context, "kubernetes.renderDir": k.RenderDir, "kubernetes.databaseSecret": k.DatabaseSecret} {
+			if v != "" {
+				add("%s is only used when %s is kubernetes, but it is %s", n(key), n("cloud"), c.Cloud)
+			}
+		}
+		sort.Strings(p)
+		return p
+	}
+	switch {
+	case k.Registry == "":
+		add("%s must be set on kubernetes: the REGISTRY/PREFIX the images were pushed to with artifact.Push", n("kubernetes.registry"))
+	case strings.Contains(k.Registry, "://") || !registryPrefix.MatchString(k.Registry):
+		add("%s must be REGISTRY/PREFIX like registry.internal:5000/nimbus, without a scheme, tag or digest, got %q", n("kubernetes.registry"), k.Registry)
+	}
+	if k.Context != "" && k.RenderDir != "" {
+		add("%s and %s are exclusive: apply to a cluster or render to a folder, got both", n("kubernetes.context"), n("kubernetes.renderDir"))
+	}
+	if !k8sLabel.MatchString(k.Namespace) {
+		add("%s must be a DNS label (lower-case letters, digits and -), got %q", n("kubernetes.namespace"), k.Namespace)
+	}
+	if !cpuQuantity.MatchString(k.CPU) {
+		add("%s must be a Kubernetes CPU quantity like 250m or 1, got %q", n("kubernetes.cpu"), k.CPU)
+	}
+	if !isoDelay.MatchString(k.BackoffDelay) {
+		add("%s must be an ISO 8601 duration of seconds or minutes like PT0.5S or PT1M, got %q", n("kubernetes.backoffDelay"), k.BackoffDelay)
+	}
+	for key, v := range map[string]string{"bucket.endpoint": b.Endpoint, "bucket.name": b.Name, "bucket.credentialsSecret": b.CredentialsSecret} {
+		if v == "" {
+			add("%s must be set on kubernetes: the bucket is an existing one of an S3-compatible store", n(key))
+		}
+	}
+	if len(c.Alarms.Emails) > 0 || c.Alarms.TopicARN != "" {
+		add("%s and %s are not implemented on kubernetes: leave them empty and watch the dead-letter Broker jobs-dlq with the cluster's monitoring", n("alarms.emails"), n("alarms.topicArn"))
+	}
+	if c.Database.Pooler == "external" && k.DatabaseSecret == "" {
+		add("%s must name the external pooler's Secret when %s is external on kubernetes", n("kubernetes.databaseSecret"), n("database.pooler"))
+	}
+	if c.Network.VpcID != "" || len(c.Network.SubnetIDs) > 0 {
+		add("%s and %s are AWS settings; on kubernetes the network is the namespace %s", n("network.vpcId"), n("network.subnetIds"), n("kubernetes.namespace"))
+	}
+	sort.Strings(p)
 	return p
 }
 
