@@ -49,4 +49,22 @@
 // non-default parameter group or a class missing from the table is a finding.
 // Hosts outside the plan (an external pooler) are not checked. Messages name
 // the numbers and the nimbus settings that change them.
+//
+// Kubernetes (kubernetes.go): queue-dead-letter, every Knative Trigger retries
+// (delivery.retry) and dead-letters to a Broker of the plan, which keeps the
+// event; subscription-dead-letter, every Trigger has a delivery.deadLetterSink
+// (ref or uri), except a Trigger on a Broker that is itself a Trigger's
+// dead-letter sink (what it cannot deliver is still kept there: the queue's
+// NAME-dlq Broker and the worker's -failed Trigger that marks jobs failed);
+// no-literal-secrets, no container env entry of a Knative Service whose name
+// looks like a secret (PASSWORD, SECRET, TOKEN, PRIVATE_KEY, ACCESS_KEY,
+// CREDENTIAL, API_KEY) has a literal value (secrets come by
+// valueFrom.secretKeyRef), and no core/v1 Secret has data or stringData in
+// plaintext (a Pulumi secret, as a generated password, passes; a username
+// key is not a secret); container-requests-readiness, every Knative Service's
+// containers request cpu and memory and have a readinessProbe; prod-warm-http,
+// in production a Knative Service not labelled
+// networking.knative.dev/visibility: cluster-local has min-scale at least 1.
+// The other rules have no Kubernetes check yet (Unchecked lists them); the
+// three new rules have no AWS check.
 package guardrails

@@ -78,6 +78,12 @@ var rules = []Rule{
 		Description: "Every bucket blocks public access (ACLs and policies)."},
 	{ID: "alarms-notify", Severity: Error,
 		Description: "Every alarm notifies someone: it has an alarm action, its actions are enabled, and a topic it notifies can take the alarm's messages."},
+	{ID: "subscription-dead-letter", Severity: Error,
+		Description: "Every event subscription (a Knative Trigger) sends what it cannot deliver to a dead-letter sink, except one reading a dead-letter sink, which keeps its events."},
+	{ID: "no-literal-secrets", Severity: Error,
+		Description: "No secret's value is written in a manifest: no environment value named like a secret, no secret object with plaintext data."},
+	{ID: "container-requests-readiness", Severity: Error,
+		Description: "Every container service requests CPU and memory and has a readiness probe."},
 	{ID: "db-connection-capacity", Severity: Error,
 		Description: "The most connections a database can be asked for at once (each direct consumer's most instances times its pool size, plus the pool of each pooler in front of it) fit its max_connections."},
 }
@@ -85,7 +91,8 @@ var rules = []Rule{
 // checks selects each cloud's checks, keyed by rule id: the one place a
 // cloud's checks are chosen.
 var checks = map[string]map[string]Check{
-	"aws": awsChecks,
+	"aws":        awsChecks,
+	"kubernetes": kubernetesChecks,
 }
 
 // Rules returns the rule table.
