@@ -53,7 +53,9 @@
 // the Network's namespace (a network.KubernetesPlacement) or Knative.Namespace. WarmInstances is
 // autoscaling.knative.dev/min-scale, MaxInstances max-scale (none when 0), Concurrency (default
 // 10) both containerConcurrency and autoscaling.knative.dev/target, WarmTargetPercent
-// target-utilization-percentage; WarmMax has no Knative counterpart (Knative scales on
+// target-utilization-percentage; a Subscription's MaxConcurrency (the queue's SubscribeArgs)
+// lowers the concurrency to at most it and caps max-scale at MaxConcurrency / concurrency,
+// rounded up, so the worker never processes more events at once; WarmMax has no Knative counterpart (Knative scales on
 // concurrency up to max-scale). Requests and limits: CPU (default 250m) and MemoryMB Mi, equal,
 // so instances are Guaranteed; the readiness probe is GET /healthz; the container runs non-root,
 // read-only, with no capabilities. timeoutSeconds is TimeoutSeconds. A function without HTTP is

@@ -190,13 +190,25 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 		return nil, fmt.Errorf("cannot create service account for function %q: %w", name, err)
 	}
 
+	// A subscription's MaxConcurrency caps the events processed at once: fewer requests per
+	// instance if need be, and as many instances as make up the cap.
+	concurrency, maxScale := k.Concurrency, a.MaxInstances
+	for _, s := range on.subs {
+		if mc := s.sub.MaxConcurrency; mc > 0 {
+			concurrency = min(concurrency, mc)
+			capped := (mc + concurrency - 1) / concurrency
+			if maxScale == 0 || capped < maxScale {
+				maxScale = capped
+			}
+		}
+	}
 	scale := pulumi.StringMap{
 		MinScaleAnnotation: pulumi.Sprintf("%d", a.WarmInstances),
-		TargetAnnotation:   pulumi.Sprintf("%d", k.Concurrency),
+		TargetAnnotation:   pulumi.Sprintf("%d", concurrency),
 		"autoscaling.knative.dev/target-utilization-percentage": pulumi.Sprintf("%d", a.WarmTargetPercent),
 	}
-	if a.MaxInstances > 0 {
-		scale[MaxScaleAnnotation] = pulumi.Sprintf("%d", a.MaxInstances)
+	if maxScale > 0 {
+		scale[MaxScaleAnnotation] = pulumi.Sprintf("%d", maxScale)
 	}
 	var env pulumi.Array
 	for _, e := range on.env {
@@ -235,7 +247,7 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 			},
 			"spec": pulumi.Map{
 				"serviceAccountName":   sa.Metadata.Name().Elem(),
-				"containerConcurrency": pulumi.Int(k.Concurrency),
+				"containerConcurrency": pulumi.Int(concurrency),
 				"timeoutSeconds":       pulumi.Int(a.TimeoutSeconds),
 				"containers": pulumi.Array{pulumi.Map{
 					"name":  pulumi.String(name),

@@ -30,7 +30,7 @@ func knativeLinks() (publish, subscribe link.Grant) {
 		Env: map[string]link.Value{"MAX_RECEIVE_COUNT": link.Plain(pulumi.String("3"))},
 		Binding: link.KubernetesBinding{Subscription: &link.Subscription{
 			Broker: pulumi.String("jobs"), EventType: "dev.nimbus.images.job", Retry: 2, BackoffDelay: "PT0.5S",
-			DeadLetterBroker: pulumi.String("jobs-dlq"), DeadLetterPath: "/deadletter",
+			DeadLetterBroker: pulumi.String("jobs-dlq"), DeadLetterPath: "/deadletter", MaxConcurrency: 4,
 		}},
 	}
 	return publish, subscribe
@@ -72,13 +72,16 @@ func TestKnativeFunctionConformance(t *testing.T) {
 				"automount":      componenttest.Prop(sa.Inputs, "automountServiceAccountToken"),
 				"annotations":    componenttest.Prop(svc.Inputs, "spec.template.metadata.annotations"),
 				"timeout":        componenttest.Prop(svc.Inputs, "spec.template.spec.timeoutSeconds"),
+				"concurrency":    componenttest.Prop(svc.Inputs, "spec.template.spec.containerConcurrency"),
 				"identity":       outputs["identity"],
 				"url":            outputs["url"],
 			}
 			want := map[string]any{
-				"serviceAccount": "fn", "automount": false, "visibility": "cluster-local", "timeout": 30.0,
+				"serviceAccount": "fn", "automount": false, "visibility": "cluster-local", "timeout": 30.0, "concurrency": 4.0,
 				"annotations": map[string]any{
-					"autoscaling.knative.dev/min-scale": "0", "autoscaling.knative.dev/target": "10",
+					// MaxConcurrency 4 of the subscription: 4 per instance, 1 instance.
+					"autoscaling.knative.dev/min-scale": "0", "autoscaling.knative.dev/target": "4",
+					"autoscaling.knative.dev/max-scale":                     "1",
 					"autoscaling.knative.dev/target-utilization-percentage": "70",
 				},
 				"identity": "system:serviceaccount:nimbus:fn", "url": "",

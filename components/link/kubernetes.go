@@ -39,4 +39,7 @@ type Subscription struct {
 	DeadLetterBroker pulumi.StringInput
 	// DeadLetterPath is the consumer's path that takes a dead-lettered event ("/deadletter").
 	DeadLetterPath string
+	// MaxConcurrency caps the events the consumer processes at once (0: no cap of the queue's),
+	// so consumers cannot flood what they write to.
+	MaxConcurrency int
 }

@@ -39,5 +39,5 @@
 // deliveries), backoffPolicy exponential from BackoffDelay (default PT0.5S), deadLetterSink the
 // NAME-dlq Broker, and the consumer's /deadletter path subscribed to that Broker so the worker
 // marks the job failed (docs/function-contract.md). SubscribeArgs' batching does not apply:
-// Knative delivers one event per request. There is no alarm yet: Alerts must be empty.
+// Knative delivers one event per request; MaxConcurrency caps the consumer's concurrent events. There is no alarm yet: Alerts must be empty.
 package queue

@@ -165,7 +165,7 @@ func (g knativeGrants) publish() link.Binding {
 	return link.KubernetesBinding{Env: map[string]link.Value{"BROKER_URL": link.Plain(g.brokerURL)}}
 }
 
-func (g knativeGrants) subscribe(SubscribeArgs) link.Binding {
+func (g knativeGrants) subscribe(a SubscribeArgs) link.Binding {
 	return link.KubernetesBinding{Subscription: &link.Subscription{
 		Broker:           g.broker,
 		EventType:        JobEventType,
@@ -173,5 +173,6 @@ func (g knativeGrants) subscribe(SubscribeArgs) link.Binding {
 		BackoffDelay:     g.backoff,
 		DeadLetterBroker: g.deadLetter,
 		DeadLetterPath:   "/deadletter",
+		MaxConcurrency:   a.MaxConcurrency,
 	}}
 }

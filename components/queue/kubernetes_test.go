@@ -54,10 +54,10 @@ func TestKnativeQueueConformance(t *testing.T) {
 			if s == nil {
 				t.Fatal("subscribe grant has no subscription")
 			}
-			got := []any{s.EventType, s.Retry, s.BackoffDelay, s.DeadLetterPath}
+			got := []any{s.EventType, s.Retry, s.BackoffDelay, s.DeadLetterPath, s.MaxConcurrency}
 			// MaxReceiveCount 3 is 3 deliveries: the first and 2 retries.
-			if diff := cmp.Diff([]any{"dev.nimbus.images.job", 2, "PT0.5S", "/deadletter"}, got); diff != "" {
-				t.Errorf("subscription type, retry, backoff, dead-letter path (-want +got):\n%s", diff)
+			if diff := cmp.Diff([]any{"dev.nimbus.images.job", 2, "PT0.5S", "/deadletter", 4}, got); diff != "" {
+				t.Errorf("subscription type, retry, backoff, dead-letter path, max concurrency (-want +got):\n%s", diff)
 			}
 		},
 	})
