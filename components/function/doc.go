@@ -71,6 +71,8 @@
 // marks the job failed; the failed event stays in the dead-letter Broker. DeployAfter is a
 // dependency of the Service, so a new revision rolls out only after them. RunOnDeploy is not
 // implemented (no migration image yet: run migrations as a Job). No pulumi.com/skipAwait is set:
-// pulumi-kubernetes v4 awaits no custom resource unless asked (pulumi.com/waitFor), so the
-// Services, Brokers and Triggers are created without waiting for controllers.
+// pulumi-kubernetes v4 awaits no custom resource unless asked (pulumi.com/waitFor or
+// PULUMI_K8S_AWAIT_ALL=true; provider pkg/metadata/overrides.go ReadyCondition), so the Services
+// and Triggers are created without waiting for controllers (none run in the tests); only the
+// network's Namespace skips awaiting, for its deletion.
 package function

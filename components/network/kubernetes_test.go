@@ -17,8 +17,10 @@ func TestKubernetesNetworkConformance(t *testing.T) {
 		RejectExisting: `network "net": ExistingVpcID and ExistingSubnetIDs are AWS settings; on kubernetes the network is a namespace`,
 		Private: func(t *testing.T, r componenttest.Result) {
 			ns := r.One(t, "kubernetes:core/v1:Namespace")
-			if got := componenttest.Str(ns.Inputs, "metadata.name"); got != "images" {
-				t.Errorf("namespace name: want images, got %q", got)
+			got := map[string]any{"name": componenttest.Prop(ns.Inputs, "metadata.name"), "annotations": componenttest.Prop(ns.Inputs, "metadata.annotations")}
+			want := map[string]any{"name": "images", "annotations": map[string]any{"pulumi.com/skipAwait": "true"}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("namespace: its name, and no wait for its deletion (-want +got):\n%s", diff)
 			}
 		},
 	})
