@@ -21,6 +21,13 @@
 // only (a secret's ARN, read at run time); the AWS function rejects a SecretRef, Lambda having no
 // secret references in its environment. docs/links.md sets the four clouds side by side.
 //
+// Kubernetes ([KubernetesBinding]): the grant is on the consumer's side of the cluster. Env adds
+// settings under the link's prefix (a queue's BROKER_URL), SharedEnv settings whose names a
+// library fixes (the S3 SDK's AWS_* variables; two links may set one only to the same value), and
+// a [Subscription] is the Knative Trigger the consumer creates to itself (Broker, event type,
+// retry, backoff, dead-letter Broker and path, MaxConcurrency). Secrets are SecretRefs, rendered
+// as valueFrom.secretKeyRef.
+//
 // Env keys in a grant are relative ("QUEUE_URL"); [Named] prefixes them with the link name chosen by
 // the composition ("JOBS" gives JOBS_QUEUE_URL), so one function can use two queues.
 package link

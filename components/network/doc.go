@@ -15,4 +15,12 @@
 // the given subnets are used as they are: they must reach those services themselves (endpoints or
 // NAT), and functions in them may send HTTPS anywhere. Placement is an [AWSPlacement]: the VPC,
 // its subnets, the endpoints' security group and the S3 prefix list.
+//
+// Kubernetes (Kubernetes.New): a network is a namespace: Namespace (default nimbus) is created,
+// labelled app.kubernetes.io/managed-by nimbus and annotated pulumi.com/skipAwait (its deletion
+// needs the namespace controller), or used as it is with Existing. ID is the namespace's name and
+// PrivateSubnetIDs is empty: a cluster has no subnets to place workloads in. ExistingVpcID and
+// ExistingSubnetIDs are an error naming both fields; CIDR and Zones are checked and unused.
+// Placement is a [KubernetesPlacement]: the namespace, an output of the Namespace so everything
+// placed in it is created after it. Not yet: a NetworkPolicy per grant.
 package network
