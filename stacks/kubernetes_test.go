@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -160,5 +161,57 @@ func TestKubernetesStackErrors(t *testing.T) {
 	n, _ := nested(with("nimbus:bucket.endpoint", "https://s3.example.test"), nil)
 	if _, err := Load(n, nil); err == nil || !strings.Contains(err.Error(), "nimbus:bucket.endpoint is only used when nimbus:cloud is kubernetes, but it is aws") {
 		t.Errorf("want bucket.endpoint refused on aws, got %v", err)
+	}
+}
+
+// TestKubernetesStackExternalPooler checks the stack without a database of its own: no network is
+// created, so everything goes in the configured namespace, which must exist; the functions read
+// the external pooler's Secret by secretKeyRef.
+func TestKubernetesStackExternalPooler(t *testing.T) {
+	cfg := kubernetesStack(t)
+	cfg["nimbus:database.pooler"] = "external"
+	cfg["nimbus:database.externalUrl"] = "postgres://u:p@pooler.example.test:6543/images"
+	cfg["nimbus:kubernetes.databaseSecret"] = "pooler"
+	res, _ := runStack(t, cfg, "nimbus:database.externalUrl")
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	for _, typ := range []string{"kubernetes:core/v1:Namespace", "kubernetes:postgresql.cnpg.io/v1:Cluster"} {
+		if n := len(res.ByType(typ)); n != 0 {
+			t.Errorf("want no %s, got %d", typ, n)
+		}
+	}
+	svc := res.Named(t, "kubernetes:serving.knative.dev/v1:Service", "api")
+	if ns := componenttest.Str(svc.Inputs, "metadata.namespace"); ns != "shop" {
+		t.Errorf("api is in namespace %q, want shop", ns)
+	}
+	env, _ := componenttest.Prop(svc.Inputs, "spec.template.spec.containers.0.env").([]any)
+	got := map[string]any{}
+	for _, e := range env {
+		m := e.(map[string]any)
+		if n := m["name"].(string); strings.HasPrefix(n, "DB_") {
+			got[n] = m["valueFrom"]
+			if v, ok := m["value"]; ok {
+				got[n] = v
+			}
+		}
+	}
+	ref := func(key string) any {
+		return map[string]any{"secretKeyRef": map[string]any{"name": "pooler", "key": key}}
+	}
+	want := map[string]any{"DB_HOST": ref("host"), "DB_PORT": ref("port"), "DB_NAME": ref("dbname"), "DB_PASSWORD": ref("password"), "DB_USER": "nimbus", "DB_MAX_CONNS": "2"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("api's database settings (-want +got):\n%s", diff)
+	}
+	for _, r := range res.Resources {
+		if !strings.HasPrefix(r.Type, "kubernetes:") {
+			continue
+		}
+		b, _ := json.Marshal(r.Inputs.Mappable())
+		for _, s := range []string{"u:p@", "pooler.example.test"} {
+			if strings.Contains(string(b), s) {
+				t.Errorf("%s %s holds the external URL's %q", r.Type, r.Name, s)
+			}
+		}
 	}
 }
