@@ -1,0 +1,433 @@
+package kubetest_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"gopkg.in/yaml.v3"
+
+	"github.com/nimbus-iac/nimbus/internal/engine"
+	"github.com/nimbus-iac/nimbus/internal/fakeprovider"
+	"github.com/nimbus-iac/nimbus/internal/kubetest"
+	"github.com/nimbus-iac/nimbus/internal/plan/golden"
+	"github.com/nimbus-iac/nimbus/stacks"
+)
+
+// namespace is the local stack's (Pulumi.local.yaml nimbus:kubernetes.namespace).
+const namespace = "nimbus-local"
+
+// kinds are the API paths, in the namespace, of every kind of object the local stack creates
+// (testdata/plans/local.json), each listed to find the stack's objects.
+var kinds = map[string]string{
+	"ServiceAccount": "/api/v1/namespaces/" + namespace + "/serviceaccounts",
+	"Secret":         "/api/v1/namespaces/" + namespace + "/secrets",
+	"Service":        "/apis/serving.knative.dev/v1/namespaces/" + namespace + "/services",
+	"Broker":         "/apis/eventing.knative.dev/v1/namespaces/" + namespace + "/brokers",
+	"Trigger":        "/apis/eventing.knative.dev/v1/namespaces/" + namespace + "/triggers",
+	"Cluster":        "/apis/postgresql.cnpg.io/v1/namespaces/" + namespace + "/clusters",
+	"Pooler":         "/apis/postgresql.cnpg.io/v1/namespaces/" + namespace + "/poolers",
+}
+
+// object is the part of a stored object the test looks at.
+type object struct {
+	Metadata struct {
+		Name              string            `json:"name"`
+		UID               string            `json:"uid"`
+		DeletionTimestamp string            `json:"deletionTimestamp"`
+		Finalizers        []string          `json:"finalizers"`
+		Annotations       map[string]string `json:"annotations"`
+	} `json:"metadata"`
+	Spec   map[string]any    `json:"spec"`
+	Data   map[string]string `json:"data"`
+	Status map[string]any    `json:"status"`
+}
+
+// TestLocalStack deploys the local stack (Pulumi.local.yaml, cloud kubernetes) with
+// stacks.Program on the real engine and the real Kubernetes provider to a real API server with
+// the Knative and CloudNativePG CRDs: create, no change, a config change in place, no plaintext
+// secret in the state, destroy. random is the fake provider (internal/fakeprovider).
+func TestLocalStack(t *testing.T) {
+	ctx := context.Background()
+	srv := kubetest.StartAPIServer(t)
+	kubetest.InstallCRDs(t, srv)
+	s, backend := localStack(t, srv)
+	planned := plannedResources(t)
+
+	// 1. The first up creates everything local.json plans.
+	start := time.Now()
+	up, err := s.Up(ctx)
+	if err != nil {
+		t.Fatalf("first up: %v", err)
+	}
+	t.Logf("first up in %s", time.Since(start).Round(time.Millisecond))
+	if diff := cmp.Diff(map[string]int{"create": planned}, *up.Summary.ResourceChanges); diff != "" {
+		t.Errorf("first up, against the %d resources of testdata/plans/local.json (-want +got):\n%s", planned, diff)
+	}
+	names := map[string][]string{}
+	for kind := range kinds {
+		for _, o := range listObjects(t, srv, kind) {
+			names[kind] = append(names[kind], o.Metadata.Name)
+		}
+	}
+	want := map[string][]string{
+		"ServiceAccount": {"api", "worker"},
+		"Secret":         {"db-nimbus-app"},
+		"Service":        {"api", "worker"},
+		"Broker":         {"jobs", "jobs-dlq"},
+		"Trigger":        {"worker-jobs", "worker-jobs-failed"},
+		"Cluster":        {"db"},
+		"Pooler":         {"db-pooler-rw"},
+	}
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Errorf("the stack's objects on the API server (-want +got):\n%s", diff)
+	}
+	api := getObject(t, srv, "Service", "api")
+	for key, want := range map[string]string{
+		"autoscaling.knative.dev/min-scale": "0", // nimbus:api.warmInstances
+		"autoscaling.knative.dev/max-scale": "2", // nimbus:api.maxInstances
+	} {
+		if got := templateAnnotation(api, key); got != want {
+			t.Errorf("the api Service's %s is %q, want %q", key, got, want)
+		}
+	}
+	trigger := getObject(t, srv, "Trigger", "worker-jobs")
+	if got, _ := dig(trigger.Spec, "delivery", "deadLetterSink", "ref", "name").(string); got != "jobs-dlq" {
+		t.Errorf("the Trigger worker-jobs' dead-letter sink is %q, want the Broker jobs-dlq", got)
+	}
+	if got, _ := dig(trigger.Spec, "broker").(string); got != "jobs" {
+		t.Errorf("the Trigger worker-jobs is on Broker %q, want jobs", got)
+	}
+	if got := getObject(t, srv, "Broker", "jobs").Metadata.Annotations["eventing.knative.dev/broker.class"]; got != "MTChannelBasedBroker" {
+		t.Errorf("the Broker jobs' class is %q, want MTChannelBasedBroker (nimbus:kubernetes.brokerClass)", got)
+	}
+	cluster := getObject(t, srv, "Cluster", "db")
+	if got, _ := dig(cluster.Spec, "storage", "size").(string); got != "20Gi" {
+		t.Errorf("the Cluster db's storage is %q, want 20Gi (nimbus:database.storageGb)", got)
+	}
+	pooler := getObject(t, srv, "Pooler", "db-pooler-rw")
+	if got, _ := dig(pooler.Spec, "cluster", "name").(string); got != "db" {
+		t.Errorf("the Pooler pools cluster %q, want db", got)
+	}
+	if got, _ := dig(pooler.Spec, "pgbouncer", "parameters", "default_pool_size").(string); got != "10" {
+		t.Errorf("the Pooler's default_pool_size is %q, want 10 (nimbus:kubernetes.poolSize)", got)
+	}
+
+	// 2. Nothing changed: nothing to do.
+	start = time.Now()
+	if _, err := s.Stack.Up(ctx, optup.ExpectNoChanges()); err != nil {
+		t.Errorf("a second up with no change changed something: %v", err)
+	}
+	t.Logf("second up in %s", time.Since(start).Round(time.Millisecond))
+
+	// 3. Warm instances: the api Service is updated in place.
+	if err := s.SetConfigWithOptions(ctx, "nimbus:api.warmInstances", auto.ConfigValue{Value: "1"}, &auto.ConfigOptions{Path: true}); err != nil {
+		t.Fatal(err)
+	}
+	up, err = s.Up(ctx)
+	if err != nil {
+		t.Fatalf("up with api.warmInstances 1: %v", err)
+	}
+	if diff := cmp.Diff(map[string]int{"same": planned - 1, "update": 1}, *up.Summary.ResourceChanges); diff != "" {
+		t.Errorf("up with api.warmInstances 1 (-want +got):\n%s", diff)
+	}
+	updated := getObject(t, srv, "Service", "api")
+	if got := templateAnnotation(updated, "autoscaling.knative.dev/min-scale"); got != "1" {
+		t.Errorf("after api.warmInstances 1 the api Service's min-scale is %q, want 1", got)
+	}
+	if updated.Metadata.UID != api.Metadata.UID {
+		t.Errorf("the api Service was replaced (uid %s, then %s), not updated in place", api.Metadata.UID, updated.Metadata.UID)
+	}
+
+	// 4. The generated database password is in the state only as a secret's ciphertext: the
+	// checkpoint the file backend keeps, not s.Export, which decrypts (stack export --show-secrets).
+	secret := getObject(t, srv, "Secret", "db-nimbus-app")
+	password, err := base64.StdEncoding.DecodeString(secret.Data["password"])
+	if err != nil || len(password) < 20 {
+		t.Fatalf("the Secret db-nimbus-app's password is %q (%v), want the generated password", secret.Data["password"], err)
+	}
+	checkpoint := filepath.Join(backend, ".pulumi", "stacks", "nimbus", "local.json")
+	b, err := os.ReadFile(checkpoint)
+	if err != nil {
+		t.Fatalf("the stack's state: %v", err)
+	}
+	state := string(b)
+	if strings.Contains(state, string(password)) {
+		t.Error("the stack's state holds the database password in plaintext")
+	}
+	if strings.Contains(state, secret.Data["password"]) {
+		t.Error("the stack's state holds the database password base64-encoded")
+	}
+	if !strings.Contains(state, `"ciphertext"`) {
+		t.Errorf("the stack's state %s holds no secret ciphertext: where did the password go?", checkpoint)
+	}
+
+	// 5. Destroy leaves none of the stack's objects.
+	stopGC := garbageCollector(t, srv)
+	start = time.Now()
+	_, err = s.Destroy(ctx)
+	stopGC()
+	if err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	t.Logf("destroy in %s", time.Since(start).Round(time.Millisecond))
+	for kind := range kinds {
+		for _, o := range listObjects(t, srv, kind) {
+			t.Errorf("after destroy, the %s %s/%s is still on the API server", kind, namespace, o.Metadata.Name)
+		}
+	}
+	// No namespace controller runs: the namespace is Terminating, its contents already gone.
+	status, body, err := srv.Do(ctx, http.MethodGet, "/api/v1/namespaces/"+namespace, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status == http.StatusOK {
+		var ns object
+		if err := json.Unmarshal(body, &ns); err != nil {
+			t.Fatal(err)
+		}
+		if ns.Metadata.DeletionTimestamp == "" {
+			t.Errorf("after destroy, the namespace %s is not being deleted", namespace)
+		}
+		t.Logf("after destroy the namespace is %v (no namespace controller finalizes it)", ns.Status["phase"])
+	} else if status != http.StatusNotFound {
+		t.Errorf("GET namespace %s: %d: %s", namespace, status, body)
+	}
+}
+
+// localStack opens the local stack of a fresh project: the repository's Pulumi.yaml, a stack file
+// derived from Pulumi.local.yaml applying to the test server's kubeconfig context instead of
+// rendering, the plans' stand-in artifacts, a Pulumi home with the kubernetes plugin built from
+// tools/pulumi-kubernetes and the fake provider as random.
+func localStack(t *testing.T, srv *kubetest.Server) (s *engine.Stack, backend string) {
+	t.Helper()
+	ctx := context.Background()
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	binOnce.Do(func() {
+		if _, provider, binErr = kubetest.Binaries(ctx, kubetest.Options{}); binErr != nil {
+			return
+		}
+		opts := engine.CLIOptions{ProjectDir: root}
+		if cliPath, binErr = engine.CLIPath(ctx, opts); binErr != nil {
+			return
+		}
+		cli, binErr = engine.CLI(ctx, opts)
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	plugins, err := engine.PluginsFor([]string{"kubernetes:core/v1:Secret", "random:index/randomPassword:RandomPassword"}, engine.ModuleVersions(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	for _, p := range plugins {
+		switch p.Name {
+		case "kubernetes":
+			if p.Version != kubetest.ProviderVersion {
+				t.Fatalf("the program links the kubernetes SDK %s, but kubetest builds the provider %s", p.Version, kubetest.ProviderVersion)
+			}
+			if err := kubetest.InstallProvider(ctx, cliPath, home, provider); err != nil {
+				t.Fatal(err)
+			}
+		case "random":
+			installFake(t, root, home, p)
+		default:
+			t.Fatalf("unexpected plugin %s", p)
+		}
+	}
+
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, filepath.Join(dir, "Pulumi.yaml"), b)
+	b, err = os.ReadFile(filepath.Join(root, "Pulumi.local.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stackFile struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(b, &stackFile); err != nil {
+		t.Fatal(err)
+	}
+	k, _ := stackFile.Config["nimbus:kubernetes"].(map[string]any)
+	if k == nil || k["namespace"] != namespace {
+		t.Fatalf("Pulumi.local.yaml's nimbus:kubernetes is %v, want namespace %s", k, namespace)
+	}
+	delete(k, "renderDir")
+	k["context"] = "kubetest" // the context of srv.Kubeconfig
+	stackFile.Config["nimbus:artifactsDir"] = filepath.Join(root, golden.ArtifactsDir)
+	out, err := yaml.Marshal(stackFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, filepath.Join(dir, "Pulumi.local.yaml"), out)
+
+	backend = t.TempDir()
+	s, err = engine.Open(ctx, engine.Options{
+		ProjectDir: dir, Stack: "local", Program: stacks.Program, CLI: cli, Plugins: plugins,
+		Stdout: testWriter{t}, Stderr: testWriter{t},
+		Env: map[string]string{
+			"PULUMI_HOME":              home,
+			"PULUMI_BACKEND_URL":       "file://" + backend,
+			"PULUMI_CONFIG_PASSPHRASE": "kubetest",
+			"KUBECONFIG":               srv.Kubeconfig,
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, backend
+}
+
+// plannedResources is how many resources testdata/plans/local.json plans, less the default
+// providers, which the engine's summary does not count.
+func plannedResources(t *testing.T) int {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "testdata", "plans", "local.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct{ Resources []struct{ URN string } }
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range p.Resources {
+		if !strings.Contains(r.URN, "::pulumi:providers:") || !strings.Contains(r.URN, "::default") {
+			n++
+		}
+	}
+	return n
+}
+
+// installFake builds the fake provider as plugin p and installs it into home.
+func installFake(t *testing.T, root, home string, p engine.Plugin) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "pulumi-resource-"+p.Name)
+	build := exec.Command("go", "build", "-o", bin,
+		"-ldflags", "-X "+fakeprovider.VersionsVar+"="+p.Name+"="+p.Version,
+		"./internal/fakeprovider/cmd/fakeprovider")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("cannot build the fake provider: %v\n%s", err, out)
+	}
+	cmd := exec.Command(cliPath, "plugin", "install", "resource", p.Name, p.Version, "--file", bin)
+	cmd.Env = append(os.Environ(), "PULUMI_HOME="+home, "PULUMI_SKIP_UPDATE_CHECK=true")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cannot install the fake provider as %s: %v\n%s", p, err, out)
+	}
+}
+
+// garbageCollector stands in for the controller manager's garbage collector, which this API
+// server lacks, until stop is called: the provider deletes with foreground propagation, so the
+// API server marks each object with the foregroundDeletion finalizer and leaves its removal to
+// the collector. No controller ran, so no object has dependents: the collector would remove the
+// finalizer at once, and so does this one. Any other finalizer is left in place.
+func garbageCollector(t *testing.T, srv *kubetest.Server) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			for kind, path := range kinds {
+				_, body, err := srv.Do(ctx, http.MethodGet, path, "", nil)
+				if err != nil {
+					continue
+				}
+				var l struct{ Items []object }
+				if json.Unmarshal(body, &l) != nil {
+					continue
+				}
+				for _, o := range l.Items {
+					if o.Metadata.DeletionTimestamp == "" || len(o.Metadata.Finalizers) != 1 || o.Metadata.Finalizers[0] != "foregroundDeletion" {
+						continue
+					}
+					patch := []byte(`{"metadata":{"finalizers":null}}`)
+					if status, body, err := srv.Do(ctx, http.MethodPatch, path+"/"+o.Metadata.Name, "application/merge-patch+json", patch); err == nil && status != http.StatusOK && status != http.StatusNotFound {
+						t.Logf("cannot remove the foregroundDeletion finalizer of %s %s: %d: %s", kind, o.Metadata.Name, status, body)
+					}
+				}
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// listObjects returns the objects of kind in the namespace.
+func listObjects(t *testing.T, srv *kubetest.Server, kind string) []object {
+	t.Helper()
+	status, body, err := srv.Do(context.Background(), http.MethodGet, kinds[kind], "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: %d: %s", kinds[kind], status, body)
+	}
+	var l struct{ Items []object }
+	if err := json.Unmarshal(body, &l); err != nil {
+		t.Fatal(err)
+	}
+	return l.Items
+}
+
+// getObject reads one object of kind from the namespace.
+func getObject(t *testing.T, srv *kubetest.Server, kind, name string) object {
+	t.Helper()
+	path := kinds[kind] + "/" + name
+	status, body, err := srv.Do(context.Background(), http.MethodGet, path, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: %d: %s", path, status, body)
+	}
+	var o object
+	if err := json.Unmarshal(body, &o); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func templateAnnotation(o object, key string) string {
+	v, _ := dig(o.Spec, "template", "metadata", "annotations", key).(string)
+	return v
+}
+
+// dig follows keys into nested maps; nil if any is missing.
+func dig(m map[string]any, keys ...string) any {
+	var v any = m
+	for _, k := range keys {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = mm[k]
+	}
+	return v
+}
+
+func writeTestFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(fmt.Errorf("cannot write %s: %w", path, err))
+	}
+}
