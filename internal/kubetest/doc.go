@@ -23,5 +23,7 @@
 //
 // What is absent: no kubelet, scheduler or controllers (Knative, CloudNativePG, nor the
 // controller manager's): objects are stored and validated, never acted on, and get no status.
-// Programs must therefore not wait for readiness (the pulumi.com/skipAwait annotation).
+// Programs must therefore not wait for readiness (the pulumi.com/skipAwait annotation), and must
+// delete in the background (pulumi.com/deletionPropagationPolicy: background): a foreground
+// deletion waits for a garbage collector that does not run.
 package kubetest
