@@ -4,7 +4,7 @@ SHELL := /bin/bash
 STACK ?= prod
 FORMAT ?= text
 
-.PHONY: run plan artifacts test test-deps lint unit functions-test bench-test mermaid-check golden bench-build pulumi-cli
+.PHONY: run plan artifacts test test-deps lint unit functions-test bench-test mermaid-check golden bench-build pulumi-cli kube-tools
 
 run: plan
 
@@ -17,13 +17,18 @@ artifacts:
 	cd functions && go run ./cmd/build -out dist
 
 ## test: everything CI runs.
-test: test-deps lint pulumi-cli artifacts mermaid-check bench-test unit functions-test
+test: test-deps lint pulumi-cli kube-tools artifacts mermaid-check bench-test unit functions-test
 
 ## pulumi-cli: the Pulumi CLI the engine tests and nimbus preview/up/destroy drive: a fitting
 ## `pulumi` on PATH, else the one pinned in tools/pulumi, built once into the user cache folder
 ## (about 4 minutes on 2 cores; see internal/engine).
 pulumi-cli:
 	go run ./cmd/nimbus pulumi version
+
+## kube-tools: kube-apiserver and the Kubernetes provider for internal/kubetest, built once into the
+## user cache folder from tools/ (cold: about 7 and 11 minutes on 2 cores; longer under load).
+kube-tools:
+	go test -count=1 -timeout 60m -run '^TestBinaries$$' ./internal/kubetest/
 
 ## test-deps: the local servers the function tests run against (PostgreSQL 15, PgBouncer).
 test-deps:
