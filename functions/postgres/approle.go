@@ -37,13 +37,23 @@ type AppRole struct {
 // server start about 0.15 ms (bench/containerstart.sh, GODEBUG=inittrace=1).
 var roleNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`) })
 
+// ValidateRoleName checks that name may be the app role's: a name that needs no quoting and
+// that neither PostgreSQL (pg_) nor RDS (rds) reserves.
+func ValidateRoleName(name string) error {
+	if !roleNameRE().MatchString(name) {
+		return fmt.Errorf("app role name %q must be 1 to 63 letters, digits or underscores, not starting with a digit", name)
+	}
+	if strings.HasPrefix(strings.ToLower(name), "pg_") || strings.HasPrefix(strings.ToLower(name), "rds") {
+		return fmt.Errorf("app role name %q must not start with pg_ or rds (names PostgreSQL and RDS reserve)", name)
+	}
+	return nil
+}
+
 // Validate checks the role before any statement is sent.
 func (r AppRole) Validate() error {
 	var errs []error
-	if !roleNameRE().MatchString(r.Name) {
-		errs = append(errs, fmt.Errorf("app role name %q must be 1 to 63 letters, digits or underscores, not starting with a digit", r.Name))
-	} else if strings.HasPrefix(strings.ToLower(r.Name), "pg_") || strings.HasPrefix(strings.ToLower(r.Name), "rds") {
-		errs = append(errs, fmt.Errorf("app role name %q must not start with pg_ or rds (names PostgreSQL and RDS reserve)", r.Name))
+	if err := ValidateRoleName(r.Name); err != nil {
+		errs = append(errs, err)
 	}
 	if r.Password == "" {
 		errs = append(errs, fmt.Errorf("app role %q needs a password", r.Name))
@@ -57,6 +67,12 @@ func (r AppRole) Validate() error {
 //   - the role exists with LOGIN and no other attribute (created if missing; an existing one
 //     with SUPERUSER, REPLICATION or BYPASSRLS is an error, as only a superuser could remove
 //     them), is a member of no other role, and has the password of role.Password;
+//   - it does not own the database: an owner holds every privilege on it and, from PostgreSQL
+//     15, through pg_database_owner, on schema public too, which no REVOKE takes away. A
+//     database the role owns (CloudNativePG's bootstrap.initdb.owner makes it so) is given to
+//     the migrating user (ALTER DATABASE ... OWNER TO current_user, which needs a superuser, or
+//     an owner that is a member of the migrating user, with CREATEDB); if that is refused, that
+//     is an error saying what to do;
 //   - it holds CONNECT on the database, USAGE on the schema of the service's tables, and
 //     AppPrivileges on each of ServiceTables, and nothing else on the database, the schema or
 //     the relations the migrating user owns in that schema (other grants there are revoked);
@@ -135,6 +151,17 @@ func ensureAppRole(ctx context.Context, tx pgx.Tx, role AppRole) error {
 	for _, g := range groups {
 		if err := exec("revoke membership in "+g+" from "+role.Name, "REVOKE %I FROM %I", g, role.Name); err != nil {
 			return err
+		}
+	}
+
+	var dbOwner string
+	if err := tx.QueryRow(ctx, `SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()`).Scan(&dbOwner); err != nil {
+		return fmt.Errorf("cannot read the owner of database %q: %w", database, err)
+	}
+	if dbOwner == role.Name {
+		if err := exec("make "+me+" the owner of database "+database, "ALTER DATABASE %I OWNER TO %I", database, me); err != nil {
+			return fmt.Errorf("database %q is owned by the app role %q (an owner can create objects in it and in schema %q), and the migrating user %q cannot make itself the owner: %w; "+
+				"migrate as a superuser, or as a superuser run ALTER DATABASE %s OWNER TO %s first", database, role.Name, schema, me, err, pgx.Identifier{database}.Sanitize(), pgx.Identifier{me}.Sanitize())
 		}
 	}
 

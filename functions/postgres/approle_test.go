@@ -348,3 +348,157 @@ func TestServiceTablesMatchMigrations(t *testing.T) {
 		t.Errorf("tables the migrations create vs postgres.ServiceTables: -want +got:\n%s", diff)
 	}
 }
+
+// TestAppRoleOwnsDatabase is CloudNativePG's shape: bootstrap.initdb.owner makes the app role the
+// owner of the database (and so, on PostgreSQL 15, of schema public through pg_database_owner),
+// and the migrate job connects as the superuser. The run gives the database to the migrating
+// user, so the app role ends with DML on images and no way to create anything; a second run
+// applies nothing and leaves the same state.
+func TestAppRoleOwnsDatabase(t *testing.T) {
+	t.Parallel()
+	pg := testenv.StartPostgres(t)
+	ctx := context.Background()
+	super, err := pgx.Connect(ctx, pg.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer super.Close(ctx)
+	const password = "cnpg-generated"
+	if _, err := super.Exec(ctx, `CREATE ROLE nimbus_app LOGIN PASSWORD 'cnpg-generated'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := super.Exec(ctx, `CREATE DATABASE app OWNER nimbus_app`); err != nil {
+		t.Fatal(err)
+	}
+	sp := pool(pg.URL("app"))
+	defer sp.Close()
+
+	type dbState struct {
+		Owner                       string
+		DBCreate, DBTemp, DBConnect bool
+		SchemaCreate, SchemaUsage   bool
+		Grants                      []string
+	}
+	state := func() dbState {
+		t.Helper()
+		c, err := pgx.Connect(ctx, pg.URL("app"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(ctx)
+		var s dbState
+		if err := c.QueryRow(ctx, `SELECT pg_get_userbyid(datdba),
+			has_database_privilege($1, datname, 'CREATE'), has_database_privilege($1, datname, 'TEMPORARY'), has_database_privilege($1, datname, 'CONNECT'),
+			has_schema_privilege($1, 'public', 'CREATE'), has_schema_privilege($1, 'public', 'USAGE')
+			FROM pg_database WHERE datname = current_database()`, app).
+			Scan(&s.Owner, &s.DBCreate, &s.DBTemp, &s.DBConnect, &s.SchemaCreate, &s.SchemaUsage); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := c.Query(ctx, `SELECT table_name || ':' || privilege_type FROM information_schema.role_table_grants WHERE grantee = $1 ORDER BY 1`, app)
+		if s.Grants, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if before := state(); before.Owner != app || !before.SchemaCreate || !before.DBCreate {
+		t.Fatalf("setup: %+v, want the app role owning the database with CREATE on it and on schema public", before)
+	}
+	want := dbState{Owner: pg.User, DBConnect: true, SchemaUsage: true, Grants: []string{"images:DELETE", "images:INSERT", "images:SELECT", "images:UPDATE"}}
+
+	for run, wantApplied := range [][]string{{"0001_create_images"}, nil} {
+		applied, err := postgres.MigrateWithAppRole(ctx, sp, postgres.AppRole{Name: app, Password: password})
+		if err != nil {
+			t.Fatalf("run %d: %v", run+1, err)
+		}
+		if diff := cmp.Diff(wantApplied, applied, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("run %d applied: -want +got:\n%s", run+1, diff)
+		}
+		if diff := cmp.Diff(want, state(), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("the database and the app role after run %d: -want +got:\n%s", run+1, diff)
+		}
+
+		ap := pool(pg.URLAs(app, password, "app"))
+		store := postgres.NewStore(ap)
+		id := images.NewID()
+		if err := store.Create(ctx, images.Image{ID: id, Status: images.StatusPending, OriginalKey: images.OriginalKey(id), ContentType: images.TypePNG, SizeBytes: 3}); err != nil {
+			t.Errorf("run %d: the app role cannot insert: %v", run+1, err)
+		}
+		if ok, err := store.MarkDone(ctx, id, images.ThumbnailKey(id)); err != nil || !ok {
+			t.Errorf("run %d: the app role cannot update: %v %v", run+1, ok, err)
+		}
+		if img, err := store.Get(ctx, id); err != nil || img.Status != images.StatusDone {
+			t.Errorf("run %d: the app role cannot select: %+v %v", run+1, img, err)
+		}
+		db, err := ap.Get(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(ctx, `DELETE FROM images WHERE id = $1::uuid`, id); err != nil {
+			t.Errorf("run %d: the app role cannot delete: %v", run+1, err)
+		}
+		refused := map[string]string{}
+		for name, stmt := range map[string]string{
+			"create table":           `CREATE TABLE t (x int)`,
+			"create temporary table": `CREATE TEMPORARY TABLE t (x int)`,
+			"create schema":          `CREATE SCHEMA s`,
+			"alter database":         `ALTER DATABASE app SET work_mem = '1GB'`,
+			"alter images":           `ALTER TABLE images ADD COLUMN x int`,
+		} {
+			_, err := db.Exec(ctx, stmt)
+			refused[name] = sqlState(err)
+		}
+		wantRefused := map[string]string{}
+		for name := range refused {
+			wantRefused[name] = "42501"
+		}
+		if diff := cmp.Diff(wantRefused, refused); diff != "" {
+			t.Errorf("run %d: SQLSTATE of what the app role must not do (42501 = refused): -want +got:\n%s", run+1, diff)
+		}
+		ap.Close()
+	}
+}
+
+// TestAppRoleOwnsDatabaseRefused: a migrating user that is no superuser (and no member of the app
+// role) cannot take the database over; the run fails, naming the role, the database and what to
+// do, and leaves nothing behind.
+func TestAppRoleOwnsDatabaseRefused(t *testing.T) {
+	t.Parallel()
+	pg := testenv.StartPostgres(t)
+	pg.CreateOwner(t, "other", master, masterPW)
+	ctx := context.Background()
+	super, err := pgx.Connect(ctx, pg.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer super.Close(ctx)
+	for _, stmt := range []string{`CREATE ROLE nimbus_app LOGIN PASSWORD 'pw'`, `CREATE DATABASE app OWNER nimbus_app`} {
+		if _, err := super.Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appDB, err := pgx.Connect(ctx, pg.URL("app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer appDB.Close(ctx)
+	// So that the migrations themselves succeed and the run reaches the app role.
+	if _, err := appDB.Exec(ctx, `GRANT CREATE ON SCHEMA public TO nimbus_master`); err != nil {
+		t.Fatal(err)
+	}
+	mp := pool(pg.URLAs(master, masterPW, "app"))
+	defer mp.Close()
+	_, err = postgres.MigrateWithAppRole(ctx, mp, postgres.AppRole{Name: app, Password: "pw"})
+	for _, want := range []string{`database "app" is owned by the app role "nimbus_app"`, `the migrating user "nimbus_master" cannot make itself the owner`, "migrate as a superuser", `ALTER DATABASE "app" OWNER TO "nimbus_master"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want one containing %q", err, want)
+		}
+	}
+	var owner string
+	var migrated bool
+	if err := appDB.QueryRow(ctx, `SELECT pg_get_userbyid(datdba), to_regclass('schema_migrations') IS NOT NULL FROM pg_database WHERE datname = 'app'`).Scan(&owner, &migrated); err != nil {
+		t.Fatal(err)
+	}
+	if owner != app || migrated {
+		t.Errorf("after the failed run: owner %q, schema_migrations exists %v; want the app role still owning it and nothing committed", owner, migrated)
+	}
+}

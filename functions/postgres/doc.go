@@ -35,7 +35,13 @@
 // schema and SELECT, INSERT, UPDATE, DELETE on exactly [ServiceTables] (not
 // schema_migrations); every other privilege it holds on the database, the schema or the
 // migrator's relations there, and any role membership, is revoked, as are PUBLIC's CREATE on
-// the schema (PostgreSQL 14 and older) and TEMPORARY on the database. The tables stay owned by
+// the schema (PostgreSQL 14 and older) and TEMPORARY on the database. The role must not own the
+// database: an owner holds every privilege on it, and from PostgreSQL 15 owns schema public too
+// (through pg_database_owner), which no REVOKE takes away. A database the role owns
+// (CloudNativePG's bootstrap.initdb.owner makes it so) is given to the migrating user in the same
+// transaction (ALTER DATABASE ... OWNER TO current_user: the migrating user must be a superuser,
+// as CloudNativePG's postgres is); if that is refused, the run fails naming the role, the database
+// and what to do, and nothing is committed. The tables stay owned by
 // the migrating user: "a role that owns only the service's tables" is read as a role with
 // rights on those tables only and no DDL rights, which only the migrator (the migrate
 // function) holds. Identifiers and the password literal are quoted by the server (format %I
