@@ -70,9 +70,9 @@ func (r AppRole) Validate() error {
 //   - it does not own the database: an owner holds every privilege on it and, from PostgreSQL
 //     15, through pg_database_owner, on schema public too, which no REVOKE takes away. A
 //     database the role owns (CloudNativePG's bootstrap.initdb.owner makes it so) is given to
-//     the migrating user (ALTER DATABASE ... OWNER TO current_user, which needs a superuser, or
-//     an owner that is a member of the migrating user, with CREATEDB); if that is refused, that
-//     is an error saying what to do;
+//     the migrating user (ALTER DATABASE ... OWNER TO current_user, which needs a superuser, or a
+//     migrating user with CREATEDB that is a member of the app role); if that is refused, that is
+//     an error saying what to do;
 //   - it holds CONNECT on the database, USAGE on the schema of the service's tables, and
 //     AppPrivileges on each of ServiceTables, and nothing else on the database, the schema or
 //     the relations the migrating user owns in that schema (other grants there are revoked);

@@ -40,10 +40,10 @@
 // (through pg_database_owner), which no REVOKE takes away. A database the role owns
 // (CloudNativePG's bootstrap.initdb.owner makes it so) is given to the migrating user in the same
 // transaction (ALTER DATABASE ... OWNER TO current_user: the migrating user must be a superuser,
-// as CloudNativePG's postgres is); if that is refused, the run fails naming the role, the database
-// and what to do, and nothing is committed. The tables stay owned by
-// the migrating user: "a role that owns only the service's tables" is read as a role with
-// rights on those tables only and no DDL rights, which only the migrator (the migrate
-// function) holds. Identifiers and the password literal are quoted by the server (format %I
+// as CloudNativePG's postgres is, or have CREATEDB and be a member of the app role); if that is
+// refused, the run fails naming the role, the database and what to do, and nothing is
+// committed. The tables stay owned by the migrating user: "a role that owns only the service's
+// tables" is read as a role with rights on those tables only and no DDL rights, which only the
+// migrator (the migrate function or job) holds. Identifiers and the password literal are quoted by the server (format %I
 // and %L).
 package postgres
