@@ -14,6 +14,8 @@ import (
 
 	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+
+	"github.com/nimbus-iac/nimbus/internal/sourcebuilt"
 )
 
 // CLIVersion is the Pulumi CLI pinned in tools/pulumi/go.mod, the version the project is tested
@@ -122,15 +124,9 @@ func cliVersion(ctx context.Context, path string) (semver.Version, error) {
 }
 
 func cacheRoot(dir string) (string, error) {
-	if dir == "" {
-		dir = os.Getenv("NIMBUS_CACHE_DIR")
-	}
-	if dir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return "", fmt.Errorf("cannot find a cache folder for the Pulumi CLI (set NIMBUS_CACHE_DIR): %w", err)
-		}
-		dir = filepath.Join(base, "nimbus")
+	dir, err := sourcebuilt.CacheRoot(dir)
+	if err != nil {
+		return "", err
 	}
 	return filepath.Join(dir, "pulumi-v"+CLIVersion), nil
 }

@@ -41,9 +41,15 @@ type Options struct {
 	// Env are extra environment variables for the CLI (PULUMI_HOME, for tests). They win over the
 	// process's own.
 	Env map[string]string
-	// Plugins must be installed before the stack is opened (see PluginsFor); a missing one is a
-	// *MissingPluginError, and the stack is then neither created nor touched.
+	// Plugins must be installed before the stack is opened (see PluginsFor). A missing one that
+	// nimbus builds from a pinned module (internal/sourcebuilt: kubernetes v4.33.0) is built, or
+	// taken from the cache, and installed into the Pulumi home the CLI uses (PULUMI_HOME of Env,
+	// else the CLI's own), saying so on Stderr; any other missing one is a *MissingPluginError,
+	// and the stack is then neither created nor touched.
 	Plugins []Plugin
+	// CacheDir is where the CLI and the plugins nimbus builds are cached; default
+	// NIMBUS_CACHE_DIR, else the user cache folder joined with "nimbus".
+	CacheDir string
 	// Existing opens only a stack the backend already has (reading outputs must not create one).
 	Existing bool
 }
@@ -77,7 +83,7 @@ func Open(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	if opts.CLI == nil {
-		opts.CLI, err = CLI(ctx, CLIOptions{ProjectDir: opts.ProjectDir, Log: opts.Stderr})
+		opts.CLI, err = CLI(ctx, CLIOptions{ProjectDir: opts.ProjectDir, CacheDir: opts.CacheDir, Log: opts.Stderr})
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +102,7 @@ func Open(ctx context.Context, opts Options) (*Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the project's workspace: %w", err)
 	}
-	if err := checkPlugins(ctx, ws, opts.Stack, opts.Plugins); err != nil {
+	if err := ensurePlugins(ctx, ws, opts, env); err != nil {
 		return nil, err
 	}
 	open := auto.UpsertStack

@@ -2,15 +2,19 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
-
-	"fmt"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"golang.org/x/mod/modfile"
 	"runtime/debug"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"golang.org/x/mod/modfile"
+
+	"github.com/nimbus-iac/nimbus/internal/sourcebuilt"
 )
 
 // Plugin is a provider plugin a program needs.
@@ -116,14 +120,14 @@ func (e *MissingPluginError) Error() string {
 		e.Stack, noun, strings.Join(names, " and "), verb, strings.Join(installs, "` and `"), e.Stack)
 }
 
-// checkPlugins fails with a *MissingPluginError when a plugin the stack needs is not installed.
-func checkPlugins(ctx context.Context, ws auto.Workspace, stack string, need []Plugin) error {
+// missingPlugins are the plugins of need that the workspace's Pulumi home lacks.
+func missingPlugins(ctx context.Context, ws auto.Workspace, need []Plugin) ([]Plugin, error) {
 	if len(need) == 0 {
-		return nil
+		return nil, nil
 	}
 	have, err := ws.ListPlugins(ctx)
 	if err != nil {
-		return fmt.Errorf("cannot list the installed plugins: %w", err)
+		return nil, fmt.Errorf("cannot list the installed plugins: %w", err)
 	}
 	var missing []Plugin
 	for _, p := range need {
@@ -138,8 +142,72 @@ func checkPlugins(ctx context.Context, ws auto.Workspace, stack string, need []P
 			missing = append(missing, p)
 		}
 	}
-	if len(missing) > 0 {
-		return &MissingPluginError{Stack: stack, Missing: missing}
+	return missing, nil
+}
+
+// ensurePlugins installs into the workspace's Pulumi home the plugins the stack needs that are
+// missing and that nimbus builds from pinned modules (internal/sourcebuilt), building each the
+// first time on the machine. Any other missing plugin is a *MissingPluginError, reported before
+// anything is built.
+func ensurePlugins(ctx context.Context, ws auto.Workspace, opts Options, env map[string]string) error {
+	missing, err := missingPlugins(ctx, ws, opts.Plugins)
+	if err != nil || len(missing) == 0 {
+		return err
+	}
+	type buildable struct {
+		Plugin
+		binary *sourcebuilt.Binary
+	}
+	var build []buildable
+	var absent []Plugin
+	for _, p := range missing {
+		if b, ok := sourcebuilt.Plugin(p.Name, p.Version); ok {
+			build = append(build, buildable{p, b})
+		} else {
+			absent = append(absent, p)
+		}
+	}
+	if len(absent) > 0 {
+		return &MissingPluginError{Stack: opts.Stack, Missing: absent}
+	}
+	home := env["PULUMI_HOME"]
+	if home == "" {
+		if home, err = workspace.GetPulumiHomeDir(); err != nil {
+			return fmt.Errorf("cannot find the Pulumi home folder to install plugins into (set PULUMI_HOME): %w", err)
+		}
+	}
+	var vars []string
+	for k, v := range env {
+		vars = append(vars, k+"="+v)
+	}
+	sort.Strings(vars)
+	for _, p := range build {
+		src := sourcebuilt.Options{ProjectDir: opts.ProjectDir, CacheDir: opts.CacheDir, Log: opts.Stderr}
+		cached, ok, err := p.binary.Cached(ctx, src)
+		if err != nil {
+			return err
+		}
+		if ok {
+			fmt.Fprintf(opts.Stderr, "nimbus: stack %s needs the resource plugin %s, which is not installed in %s: installing the one built from %s (cached at %s)\n", opts.Stack, p, home, p.binary.Module(), cached)
+		} else {
+			fmt.Fprintf(opts.Stderr, "nimbus: stack %s needs the resource plugin %s, which is not installed in %s: building it from %s first (once per machine, cached under %s: %s)\n", opts.Stack, p, home, p.binary.Module(), filepath.Dir(filepath.Dir(filepath.Dir(cached))), p.binary.Expect())
+		}
+		start := time.Now()
+		path, err := p.binary.Path(ctx, src)
+		if err != nil {
+			return fmt.Errorf("cannot build the resource plugin %s that stack %s needs: %w", p, opts.Stack, err)
+		}
+		if _, stderr, _, err := opts.CLI.Run(ctx, opts.ProjectDir, nil, nil, nil, vars, sourcebuilt.InstallArgs(p.Name, p.Version, path)...); err != nil {
+			return fmt.Errorf("cannot install the resource plugin %s from %s into %s: %w: %s", p, path, home, err, strings.TrimSpace(stderr))
+		}
+		fmt.Fprintf(opts.Stderr, "nimbus: installed the resource plugin %s in %s\n", p, time.Since(start).Round(100*time.Millisecond))
+	}
+	still, err := missingPlugins(ctx, ws, opts.Plugins)
+	if err != nil {
+		return err
+	}
+	if len(still) > 0 {
+		return fmt.Errorf("installed the resource plugins of stack %s into %s, but the CLI does not list %v there", opts.Stack, home, still)
 	}
 	return nil
 }

@@ -2,13 +2,14 @@
 // plugin, so programs run on the real Pulumi engine against the schemas a cluster enforces.
 //
 // Binaries: kube-apiserver (tools/kube-apiserver, k8s.io/kubernetes v1.37.2) and
-// pulumi-resource-kubernetes v4.33.0 (tools/pulumi-kubernetes) are built from their pinned module
-// sources once per machine into the cache root the Pulumi CLI uses (NIMBUS_CACHE_DIR, else the
-// user cache folder joined with "nimbus"), under kube-apiserver-v1.37.2/bin and
-// pulumi-resource-kubernetes-v4.33.0/bin. A build says so first with its expected time (about 7
-// and 11 minutes on 2 cores); concurrent callers wait on one build under a file lock. A cached
-// kube-apiserver is used only if its --version is the pinned one. InstallProvider installs the
-// provider into a Pulumi home as the versioned plugin the engine looks for.
+// pulumi-resource-kubernetes v4.33.0 (tools/pulumi-kubernetes), as internal/sourcebuilt builds
+// them: from their pinned module sources once per machine into the cache root the Pulumi CLI uses
+// (NIMBUS_CACHE_DIR, else the user cache folder joined with "nimbus"), under
+// kube-apiserver-v1.37.2/bin and pulumi-resource-kubernetes-v4.33.0/bin. A build says so first
+// with its expected time (about 7, and 10 to 18, minutes on 2 cores); concurrent callers wait on
+// one build under a file lock. A cached kube-apiserver is used only if its --version is the
+// pinned one. InstallProvider installs the provider into a Pulumi home as the versioned plugin the
+// engine looks for (the engine also does that itself for a stack that needs it: internal/engine).
 //
 // StartAPIServer: etcd (Debian's etcd-server, /usr/bin/etcd) and kube-apiserver on free ports
 // of 127.0.0.1 only, their data and logs in the test's temporary folder, with RBAC and one token
