@@ -65,4 +65,13 @@
 // example CNPG's CA secret mounted) and DB_MAX_CONNS (default 2, 1 to 50). Object storage is the
 // S3 API of awsadapter's blob store at AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) with path-style
 // addressing, signed with AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from a Secret.
+//
+// # The migrate job
+//
+// LoadMigrateEnv reads the configuration of cmd/migrate-job, a Kubernetes Job run before the
+// Services: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (the superuser, CNPG's
+// <cluster>-superuser secret, at the primary <cluster>-rw), DB_SSLMODE, DB_SSLROOTCERT,
+// DB_APP_USER and DB_APP_PASSWORD (the app role, CNPG's <cluster>-app secret; the password is
+// taken as is) and MIGRATE_TIMEOUT (default 5m). It reads no IMAGES_BUCKET, PORT or DB_MAX_CONNS
+// (a run uses one connection).
 package knative

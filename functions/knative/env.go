@@ -62,86 +62,152 @@ type DBEnv struct {
 // (os.Getenv in production) and reports every problem at once, each naming the variable, the
 // value it got and what is allowed.
 func LoadEnv(function string, getenv func(string) string) (Env, error) {
-	var errs []error
-	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
-	need := func(name string) string {
-		v := get(name)
-		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is required by the %s server", name, function))
-		}
-		return v
-	}
+	r := &envReader{getenv: getenv, who: "the " + function + " server"}
 	env := Env{Port: DefaultPort, ShutdownGrace: DefaultShutdownGrace}
 	switch function {
 	case FunctionAPI:
-		env.Bucket = need("IMAGES_BUCKET")
-		if env.BrokerURL = need("JOBS_BROKER_URL"); env.BrokerURL != "" {
+		env.Bucket = r.need("IMAGES_BUCKET")
+		if env.BrokerURL = r.need("JOBS_BROKER_URL"); env.BrokerURL != "" {
 			if u, err := url.Parse(env.BrokerURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				errs = append(errs, fmt.Errorf("JOBS_BROKER_URL must be an absolute http or https URL (the Broker's ingress), got %q", env.BrokerURL))
+				r.fail("JOBS_BROKER_URL must be an absolute http or https URL (the Broker's ingress), got %q", env.BrokerURL)
 			}
 		}
 		env.EventSource = DefaultEventSource
-		if v := get("JOBS_EVENT_SOURCE"); v != "" {
+		if v := r.get("JOBS_EVENT_SOURCE"); v != "" {
 			env.EventSource = v
 		}
 		env.MaxUpload = images.DefaultMaxUploadBytes
-		if v := get("MAX_UPLOAD_BYTES"); v != "" {
+		if v := r.get("MAX_UPLOAD_BYTES"); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n <= 0 {
-				errs = append(errs, fmt.Errorf("MAX_UPLOAD_BYTES must be a positive number of bytes, got %q", v))
+				r.fail("MAX_UPLOAD_BYTES must be a positive number of bytes, got %q", v)
 			}
 			env.MaxUpload = n
 		}
 	case FunctionWorker:
-		env.Bucket = need("IMAGES_BUCKET")
+		env.Bucket = r.need("IMAGES_BUCKET")
 	default:
 		return Env{}, fmt.Errorf("unknown function %q: want %s or %s", function, FunctionAPI, FunctionWorker)
 	}
-	if v := get("PORT"); v != "" {
-		p, err := strconv.Atoi(v)
-		if err != nil || p < 1 || p > 65535 {
-			errs = append(errs, fmt.Errorf("PORT must be a port number between 1 and 65535, got %q", v))
-		}
-		env.Port = p
-	}
-	env.Host = get("HOST")
-	if v := get("SHUTDOWN_GRACE"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("SHUTDOWN_GRACE must be a positive Go duration such as 25s, got %q", v))
-		}
-		env.ShutdownGrace = d
-	}
+	env.Port = r.port("PORT", DefaultPort)
+	env.Host = r.get("HOST")
+	env.ShutdownGrace = r.duration("SHUTDOWN_GRACE", "25s", DefaultShutdownGrace)
 
-	db := DBEnv{Port: 5432, SSLMode: DefaultSSLMode, MaxConns: postgres.MaxConns, SSLRootCert: get("DB_SSLROOTCERT")}
-	db.Host, db.Name, db.User = need("DB_HOST"), need("DB_NAME"), need("DB_USER")
-	// The password is taken as is: a secret's value may begin or end with spaces.
-	if db.Password = getenv("DB_PASSWORD"); db.Password == "" {
-		errs = append(errs, fmt.Errorf("DB_PASSWORD is required by the %s server (the CNPG app secret's password key)", function))
-	}
-	if v := get("DB_PORT"); v != "" {
-		p, err := strconv.Atoi(v)
-		if err != nil || p < 1 || p > 65535 {
-			errs = append(errs, fmt.Errorf("DB_PORT must be a port number between 1 and 65535, got %q", v))
-		}
-		db.Port = p
-	}
-	if v := get("DB_SSLMODE"); v != "" {
-		if !slices.Contains(sslModes, v) {
-			errs = append(errs, fmt.Errorf("DB_SSLMODE must be one of %s, got %q", strings.Join(sslModes, ", "), v))
-		}
-		db.SSLMode = v
-	}
-	if v := get("DB_MAX_CONNS"); v != "" {
+	env.DB = r.db("the CNPG app secret's password key")
+	env.DB.MaxConns = postgres.MaxConns
+	if v := r.get("DB_MAX_CONNS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < MinMaxConns || n > MaxMaxConns {
-			errs = append(errs, fmt.Errorf("DB_MAX_CONNS must be a whole number of connections per instance between %d and %d, got %q", MinMaxConns, MaxMaxConns, v))
+			r.fail("DB_MAX_CONNS must be a whole number of connections per instance between %d and %d, got %q", MinMaxConns, MaxMaxConns, v)
 		}
-		db.MaxConns = int32(n)
+		env.DB.MaxConns = int32(n)
 	}
-	env.DB = db
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(r.errs...); err != nil {
 		return Env{}, fmt.Errorf("invalid environment of the %s server: %w", function, err)
 	}
 	return env, nil
+}
+
+// DefaultMigrateTimeout is MIGRATE_TIMEOUT's default: the whole run, connecting included.
+const DefaultMigrateTimeout = 5 * time.Minute
+
+// MigrateEnv is the configuration of the migrate job (cmd/migrate-job), read from its environment.
+type MigrateEnv struct {
+	// DB is where to migrate, as the superuser (CNPG's <cluster>-superuser secret, user postgres),
+	// at the primary (<cluster>-rw). DB_MAX_CONNS is not read: a run uses one connection.
+	DB DBEnv
+	// App is the role the api and worker connect as: DB_APP_USER and DB_APP_PASSWORD, from CNPG's
+	// <cluster>-app secret (keys username and password).
+	App postgres.AppRole
+	// Timeout bounds the run (MIGRATE_TIMEOUT, a Go duration, default DefaultMigrateTimeout).
+	Timeout time.Duration
+}
+
+// LoadMigrateEnv reads the configuration of the migrate job with getenv (os.Getenv in
+// production) and reports every problem at once, each naming the variable, the value it got
+// (never a password) and what is allowed.
+func LoadMigrateEnv(getenv func(string) string) (MigrateEnv, error) {
+	r := &envReader{getenv: getenv, who: "the migrate job"}
+	env := MigrateEnv{DB: r.db("the CNPG superuser secret's password key"), Timeout: r.duration("MIGRATE_TIMEOUT", "5m", DefaultMigrateTimeout)}
+	env.DB.MaxConns = 1
+	if env.App.Name = r.need("DB_APP_USER"); env.App.Name != "" {
+		if postgres.ValidateRoleName(env.App.Name) != nil {
+			r.fail("DB_APP_USER must be a role name of 1 to 63 letters, digits or underscores, not starting with a digit, pg_ or rds, got %q", env.App.Name)
+		} else if env.App.Name == env.DB.User {
+			r.fail("DB_APP_USER must differ from DB_USER (the migrating superuser; the app role must hold no DDL rights), got %q for both", env.App.Name)
+		}
+	}
+	// Taken as is, like DB_PASSWORD, and never echoed.
+	if env.App.Password = getenv("DB_APP_PASSWORD"); env.App.Password == "" {
+		r.fail("DB_APP_PASSWORD is required by the migrate job (the CNPG app secret's password key)")
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return MigrateEnv{}, fmt.Errorf("invalid environment of the migrate job: %w", err)
+	}
+	return env, nil
+}
+
+// envReader reads variables for one program (who: "the api server"), collecting every problem.
+type envReader struct {
+	getenv func(string) string
+	who    string
+	errs   []error
+}
+
+func (r *envReader) fail(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf(format, args...))
+}
+
+// get returns the variable without surrounding white space.
+func (r *envReader) get(name string) string { return strings.TrimSpace(r.getenv(name)) }
+
+func (r *envReader) need(name string) string {
+	v := r.get(name)
+	if v == "" {
+		r.fail("%s is required by %s", name, r.who)
+	}
+	return v
+}
+
+func (r *envReader) port(name string, def int) int {
+	v := r.get(name)
+	if v == "" {
+		return def
+	}
+	p, err := strconv.Atoi(v)
+	if err != nil || p < 1 || p > 65535 {
+		r.fail("%s must be a port number between 1 and 65535, got %q", name, v)
+	}
+	return p
+}
+
+func (r *envReader) duration(name, example string, def time.Duration) time.Duration {
+	v := r.get(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail("%s must be a positive Go duration such as %s, got %q", name, example, v)
+	}
+	return d
+}
+
+// db reads DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (from the secret key passwordKey
+// names), DB_SSLMODE and DB_SSLROOTCERT; not DB_MAX_CONNS.
+func (r *envReader) db(passwordKey string) DBEnv {
+	db := DBEnv{SSLMode: DefaultSSLMode, SSLRootCert: r.get("DB_SSLROOTCERT")}
+	db.Host, db.Name, db.User = r.need("DB_HOST"), r.need("DB_NAME"), r.need("DB_USER")
+	// The password is taken as is: a secret's value may begin or end with spaces.
+	if db.Password = r.getenv("DB_PASSWORD"); db.Password == "" {
+		r.fail("DB_PASSWORD is required by %s (%s)", r.who, passwordKey)
+	}
+	db.Port = r.port("DB_PORT", 5432)
+	if v := r.get("DB_SSLMODE"); v != "" {
+		if !slices.Contains(sslModes, v) {
+			r.fail("DB_SSLMODE must be one of %s, got %q", strings.Join(sslModes, ", "), v)
+		}
+		db.SSLMode = v
+	}
+	return db
 }

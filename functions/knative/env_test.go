@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nimbus-iac/nimbus/functions/knative"
+	"github.com/nimbus-iac/nimbus/functions/postgres"
 )
 
 func TestLoadEnv(t *testing.T) {
@@ -104,5 +105,105 @@ func TestPoolConfig(t *testing.T) {
 	}
 	if _, err := knative.PoolConfig(knative.DBEnv{Host: "h", Port: 1, Name: "d", User: "u", Password: "hunter2", SSLMode: "verify-full", SSLRootCert: "/nonexistent.pem", MaxConns: 1}); err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("missing root file: %v, want an error without the password", err)
+	}
+}
+
+func TestLoadMigrateEnv(t *testing.T) {
+	const superPW, appPW = " pw-of-postgres ", " pw-of-nimbus-app "
+	base := map[string]string{
+		"DB_HOST":         "images-rw",
+		"DB_NAME":         "app",
+		"DB_USER":         "postgres",
+		"DB_PASSWORD":     superPW,
+		"DB_APP_USER":     "nimbus_app",
+		"DB_APP_PASSWORD": appPW,
+	}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	db := knative.DBEnv{Host: "images-rw", Name: "app", User: "postgres", Password: superPW, Port: 5432, SSLMode: "verify-full", MaxConns: 1}
+	app := postgres.AppRole{Name: "nimbus_app", Password: appPW}
+	for name, tc := range map[string]struct {
+		reason   string
+		env      map[string]string
+		want     knative.MigrateEnv
+		wantErrs []string
+	}{
+		"defaults": {
+			reason: "the required variables only; both passwords are taken as is, spaces included",
+			env:    base,
+			want:   knative.MigrateEnv{DB: db, App: app, Timeout: 5 * time.Minute},
+		},
+		"all set": {
+			reason: "every optional variable; the servers' variables (PORT, DB_MAX_CONNS, IMAGES_BUCKET) are not read, so not even a bad value of theirs matters",
+			env:    with("DB_PORT", "6432", "DB_SSLMODE", "verify-full", "DB_SSLROOTCERT", "/ca/ca.crt", "MIGRATE_TIMEOUT", "90s", "PORT", "x", "DB_MAX_CONNS", "999", "IMAGES_BUCKET", ""),
+			want: knative.MigrateEnv{DB: knative.DBEnv{Host: "images-rw", Name: "app", User: "postgres", Password: superPW, Port: 6432, SSLMode: "verify-full", SSLRootCert: "/ca/ca.crt", MaxConns: 1},
+				App: app, Timeout: 90 * time.Second},
+		},
+		"missing": {
+			reason: "every missing variable is named",
+			env:    map[string]string{},
+			wantErrs: []string{
+				"DB_HOST is required by the migrate job", "DB_NAME is required by the migrate job", "DB_USER is required by the migrate job",
+				"DB_PASSWORD is required by the migrate job (the CNPG superuser secret's password key)",
+				"DB_APP_USER is required by the migrate job",
+				"DB_APP_PASSWORD is required by the migrate job (the CNPG app secret's password key)",
+			},
+		},
+		"bad values": {
+			reason: "each bad value is named with what is allowed, all at once",
+			env:    with("DB_PORT", "x", "DB_SSLMODE", "on", "MIGRATE_TIMEOUT", "soon", "DB_APP_USER", "nimbus-app"),
+			wantErrs: []string{
+				`DB_PORT must be a port number between 1 and 65535, got "x"`,
+				`DB_SSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full, got "on"`,
+				`MIGRATE_TIMEOUT must be a positive Go duration such as 5m, got "soon"`,
+				`DB_APP_USER must be a role name of 1 to 63 letters, digits or underscores, not starting with a digit, pg_ or rds, got "nimbus-app"`,
+			},
+		},
+		"negative timeout": {
+			reason: "a deadline in the past would fail every run", env: with("MIGRATE_TIMEOUT", "-1m"),
+			wantErrs: []string{`MIGRATE_TIMEOUT must be a positive Go duration such as 5m, got "-1m"`},
+		},
+		"reserved name": {
+			reason: "pg_ names are PostgreSQL's", env: with("DB_APP_USER", "pg_app"),
+			wantErrs: []string{`DB_APP_USER must be a role name of 1 to 63 letters, digits or underscores, not starting with a digit, pg_ or rds, got "pg_app"`},
+		},
+		"app user is the migrator": {
+			reason: "the app role must not be the superuser that migrates", env: with("DB_APP_USER", "postgres"),
+			wantErrs: []string{`DB_APP_USER must differ from DB_USER (the migrating superuser; the app role must hold no DDL rights), got "postgres" for both`},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := knative.LoadMigrateEnv(func(k string) string { return tc.env[k] })
+			if len(tc.wantErrs) == 0 {
+				if err != nil {
+					t.Fatalf("%s: %v", tc.reason, err)
+				}
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("%s: -want +got:\n%s", tc.reason, diff)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("%s: no error, want %q", tc.reason, tc.wantErrs)
+			}
+			for _, w := range tc.wantErrs {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%s: error %q does not say %q", tc.reason, err, w)
+				}
+			}
+			for _, pw := range []string{strings.TrimSpace(superPW), strings.TrimSpace(appPW)} {
+				if strings.Contains(err.Error(), pw) {
+					t.Errorf("%s: error %q shows a password", tc.reason, err)
+				}
+			}
+		})
 	}
 }
