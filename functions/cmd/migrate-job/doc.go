@@ -1,0 +1,18 @@
+// Command migrate-job migrates the database on Kubernetes: a Job runs it once before the Knative
+// Services go live. It connects to the primary (CloudNativePG's <cluster>-rw) as the superuser
+// (the <cluster>-superuser secret), applies the embedded schema migrations and ensures the app
+// role the api and worker connect as, with the password CloudNativePG generated for it (the
+// <cluster>-app secret), in one transaction (postgres.MigrateWithAppRole). A database the app role
+// owns, as CloudNativePG's bootstrap.initdb.owner makes it, is given to the superuser first.
+//
+// Environment (knative.LoadMigrateEnv, docs/function-contract.md): DB_HOST, DB_PORT, DB_NAME,
+// DB_USER, DB_PASSWORD, DB_SSLMODE (default verify-full), DB_SSLROOTCERT, DB_APP_USER,
+// DB_APP_PASSWORD, and MIGRATE_TIMEOUT (a Go duration bounding the whole run, default 5m).
+//
+// It prints one JSON line {"applied":[...versions...]} to stdout (an empty list when the schema
+// was up to date) and exits 0. It exits 2, printing "migrate-job: ..." to stderr, when the
+// environment is invalid (every bad variable named, no password shown), and 1 when the migration
+// fails: the database cannot be reached, a migration or the app role fails, MIGRATE_TIMEOUT runs
+// out, or SIGTERM (the Job deleted) or SIGINT arrives. A failed run commits nothing, so the Job
+// may retry it; running it again, or concurrently, is safe.
+package main
