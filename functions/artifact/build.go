@@ -31,6 +31,7 @@ var DefaultTargets = []Target{
 	{Name: "migrate", Package: "./cmd/migrate"},
 	{Name: "api-server", Package: "./cmd/api-server", Container: true},
 	{Name: "worker-server", Package: "./cmd/worker-server", Container: true},
+	{Name: "migrate-job", Package: "./cmd/migrate-job", Container: true},
 }
 
 // DefaultContainerArch is the GOARCH of the container images: the local stack's clusters (kind,

@@ -6,6 +6,7 @@ import (
 	"context"
 	"debug/elf"
 	"fmt"
+	"go/build"
 	"io"
 	"os"
 	"path/filepath"
@@ -186,5 +187,32 @@ func TestBuildContainerTarget(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]string{"api": "linux/arm64", "jobs-server": "linux/amd64"}, archs); diff != "" {
 		t.Errorf("image platforms -want +got:\n%s", diff)
+	}
+}
+
+// TestDefaultTargets: the artifacts `go run ./cmd/build` writes are the ones
+// docs/function-contract.md lists, and every target's package is a main package of this module.
+func TestDefaultTargets(t *testing.T) {
+	t.Parallel()
+	var got []string
+	for _, tg := range DefaultTargets {
+		if !tg.Container {
+			got = append(got, tg.Name+".zip")
+		}
+		if tg.Image || tg.Container {
+			got = append(got, "oci/"+tg.Name+".tar")
+		}
+		pkg, err := build.ImportDir(filepath.Join("..", filepath.FromSlash(tg.Package)), 0)
+		if err != nil || pkg.Name != "main" {
+			t.Errorf("target %s: package %s is no main package of the module (%v)", tg.Name, tg.Package, err)
+		}
+	}
+	sort.Strings(got)
+	want := []string{
+		"api.zip", "migrate.zip", "oci/api-server.tar", "oci/api.tar", "oci/migrate-job.tar",
+		"oci/worker-server.tar", "oci/worker.tar", "worker.zip",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("artifacts of DefaultTargets: -want +got:\n%s", diff)
 	}
 }

@@ -9,9 +9,10 @@
 //     /etc/ssl/certs/ca-certificates.crt, with OCI media types, written as an OCI image layout in
 //     a tar archive (oci-archive), so the digest recorded in oci/DIGESTS is the one a registry
 //     will report;
-//   - an image per container server (oci/api-server.tar, oci/worker-server.tar: cmd/api-server and
-//     cmd/worker-server, for Knative), built the same way but for linux/amd64
-//     ([DefaultContainerArch], Config.ContainerArch), with no zip;
+//   - an image per container program (oci/api-server.tar, oci/worker-server.tar: cmd/api-server and
+//     cmd/worker-server, for Knative; oci/migrate-job.tar: cmd/migrate-job, the Kubernetes Job that
+//     migrates the database), built the same way but for linux/amd64 ([DefaultContainerArch],
+//     Config.ContainerArch), with no zip;
 //   - SHA256SUMS (every file above, `sha256sum -c` format) and oci/DIGESTS (image manifest digests).
 //
 // Every build of the same sources with the same Go toolchain gives byte-identical files: binaries
