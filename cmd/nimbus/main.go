@@ -10,7 +10,11 @@
 //
 // plan runs the program offline against the fake cloud (internal/plan). preview, up, refresh,
 // destroy and outputs run it on the real Pulumi engine, inline through the Automation API, with
-// the project folder as the workspace (internal/engine); pulumi runs the CLI they drive.
+// the project folder as the workspace (internal/engine); pulumi runs the CLI they drive. A
+// provider plugin the stack needs and the Pulumi home lacks is installed first when nimbus builds
+// it from a pinned module (kubernetes, from tools/pulumi-kubernetes: 10 to 18 minutes the first
+// time on a machine, then cached), so `nimbus up --stack local` needs no download; any other
+// missing plugin is an error naming it.
 // Exit status: 0 clean; 1 a guardrail at error level is violated (plan, up) or the engine
 // failed; 2 usage, configuration, missing plugin or program errors.
 package main
@@ -39,7 +43,9 @@ var program = plan.Program{
 const usage = `usage:
   nimbus plan --stack NAME [--format text|json|markdown|mermaid] [--out FILE] [--config NS:KEY=VALUE]...
   nimbus preview|up|refresh|destroy|outputs --stack NAME [--yes]
-  nimbus pulumi ARGS...`
+  nimbus pulumi ARGS...
+the engine commands install the kubernetes plugin, built once from tools/pulumi-kubernetes
+(10 to 18 minutes the first time), when the stack needs it`
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
