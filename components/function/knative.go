@@ -54,7 +54,14 @@ type knativeConsumer struct {
 	image     string
 	namespace pulumi.StringInput
 	env       []envVar
+	files     []fileVar
 	subs      []knativeSub
+}
+
+// fileVar is an environment variable set to the path of a file mounted from a Secret's key.
+type fileVar struct {
+	name string
+	file link.SecretFile
 }
 
 type envVar struct {
@@ -78,8 +85,8 @@ func (k Knative) check(name string, a FunctionArgs) (knativeConsumer, error) {
 		p.Add("CPU must be a Kubernetes CPU quantity like 250m or 1, got %q", k.CPU)
 	}
 	p.Between("Concurrency", k.Concurrency, 1, 1000)
-	if a.RunOnDeploy != nil {
-		p.Add("RunOnDeploy is not implemented on kubernetes: run the migration as a Job before the deploy")
+	if a.RunOnDeploy != nil && a.HTTP != nil {
+		p.Add("RunOnDeploy runs the function as a Kubernetes Job, which serves no HTTP: set one of RunOnDeploy and HTTP")
 	}
 	if err := p.Err(); err != nil {
 		return on, err
@@ -125,7 +132,21 @@ func (k Knative) check(name string, a FunctionArgs) (knativeConsumer, error) {
 			shared[key] = l.Name
 			env[key] = v
 		}
+		for key, f := range b.Files {
+			full := l.Name + "_" + key
+			if _, taken := env[full]; taken {
+				return on, fmt.Errorf("function %q: link %s sets %s twice", name, l.Name, full)
+			}
+			if f.Secret == nil || f.Key == "" {
+				return on, fmt.Errorf("function %q: link %s mounts %s from no Secret key; want a Secret and a Key", name, l.Name, full)
+			}
+			env[full] = nil // taken; rendered as a mounted file
+			on.files = append(on.files, fileVar{name: full, file: f})
+		}
 		if b.Subscription != nil {
+			if a.RunOnDeploy != nil {
+				return on, fmt.Errorf("function %q: link %s subscribes it to a queue, but RunOnDeploy runs it as a Job, which takes no events", name, l.Name)
+			}
 			on.subs = append(on.subs, knativeSub{link: l.Name, sub: *b.Subscription})
 		}
 	}
@@ -141,8 +162,11 @@ func (k Knative) check(name string, a FunctionArgs) (knativeConsumer, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		on.env = append(on.env, envVar{name: k, value: env[k]})
+		if env[k] != nil {
+			on.env = append(on.env, envVar{name: k, value: env[k]})
+		}
 	}
+	sort.Slice(on.files, func(i, j int) bool { return on.files[i].name < on.files[j].name })
 	return on, nil
 }
 
@@ -210,19 +234,10 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 	if maxScale > 0 {
 		scale[MaxScaleAnnotation] = pulumi.Sprintf("%d", maxScale)
 	}
-	var env pulumi.Array
-	for _, e := range on.env {
-		switch v := e.value.(type) {
-		case link.PlainValue:
-			env = append(env, pulumi.Map{"name": pulumi.String(e.name), "value": v.Value})
-		case link.SecretRef:
-			env = append(env, pulumi.Map{"name": pulumi.String(e.name), "valueFrom": pulumi.Map{
-				"secretKeyRef": pulumi.Map{"name": v.Name, "key": pulumi.String(v.Key)},
-			}})
-		}
+	container, volumes := k.container(name, on, a)
+	if a.RunOnDeploy != nil {
+		return k.job(ctx, fn, name, on, a, labels, sa, container, volumes)
 	}
-	memory := pulumi.Sprintf("%dMi", a.MemoryMB)
-	resources := pulumi.Map{"cpu": pulumi.String(k.CPU), "memory": memory}
 	svcLabels := pulumi.StringMap{}
 	for key, v := range labels {
 		svcLabels[key] = v
@@ -236,6 +251,17 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 		// The new revision is rolled out only after they succeeded.
 		svcOpts = append(svcOpts, pulumi.DependsOn(a.DeployAfter))
 	}
+	container["ports"] = pulumi.Array{pulumi.Map{"containerPort": pulumi.Int(8080)}}
+	container["readinessProbe"] = pulumi.Map{"httpGet": pulumi.Map{"path": pulumi.String("/healthz")}}
+	podSpec := pulumi.Map{
+		"serviceAccountName":   sa.Metadata.Name().Elem(),
+		"containerConcurrency": pulumi.Int(concurrency),
+		"timeoutSeconds":       pulumi.Int(a.TimeoutSeconds),
+		"containers":           pulumi.Array{container},
+	}
+	if len(volumes) > 0 {
+		podSpec["volumes"] = volumes
+	}
 	svc, err := apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("serving.knative.dev/v1"),
 		Kind:       pulumi.String("Service"),
@@ -245,29 +271,7 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 				"labels":      labels,
 				"annotations": scale,
 			},
-			"spec": pulumi.Map{
-				"serviceAccountName":   sa.Metadata.Name().Elem(),
-				"containerConcurrency": pulumi.Int(concurrency),
-				"timeoutSeconds":       pulumi.Int(a.TimeoutSeconds),
-				"containers": pulumi.Array{pulumi.Map{
-					"name":  pulumi.String(name),
-					"image": pulumi.String(on.image),
-					"ports": pulumi.Array{pulumi.Map{"containerPort": pulumi.Int(8080)}},
-					"env":   env,
-					"resources": pulumi.Map{
-						"requests": resources,
-						"limits":   resources,
-					},
-					"readinessProbe": pulumi.Map{"httpGet": pulumi.Map{"path": pulumi.String("/healthz")}},
-					"securityContext": pulumi.Map{
-						"runAsNonRoot":             pulumi.Bool(true),
-						"allowPrivilegeEscalation": pulumi.Bool(false),
-						"readOnlyRootFilesystem":   pulumi.Bool(true),
-						"capabilities":             pulumi.Map{"drop": pulumi.StringArray{pulumi.String("ALL")}},
-						"seccompProfile":           pulumi.Map{"type": pulumi.String("RuntimeDefault")},
-					},
-				}},
-			},
+			"spec": podSpec,
 		}}},
 	}, svcOpts...)
 	if err != nil {
@@ -299,6 +303,126 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 			return fmt.Sprintf("http://%s.%s.%s", v[0], v[1], k.Domain)
 		}).(pulumi.StringOutput)
 	}
+	return fn, fn.finish(ctx)
+}
+
+// secretsDir is where a function's pods mount the Secret keys its links name (link.SecretFile),
+// one folder per setting.
+const secretsDir = "/var/run/secrets/nimbus"
+
+// container is the function's container, as a Knative Service and a Job run it: its image, its
+// environment (plain values, secretKeyRefs, paths of mounted Secret keys), requests equal to
+// limits, and a locked-down security context; and the volumes of the mounted Secret keys.
+func (k Knative) container(name string, on knativeConsumer, a FunctionArgs) (pulumi.Map, pulumi.Array) {
+	var env, mounts, volumes pulumi.Array
+	for _, e := range on.env {
+		switch v := e.value.(type) {
+		case link.PlainValue:
+			env = append(env, pulumi.Map{"name": pulumi.String(e.name), "value": v.Value})
+		case link.SecretRef:
+			env = append(env, pulumi.Map{"name": pulumi.String(e.name), "valueFrom": pulumi.Map{
+				"secretKeyRef": pulumi.Map{"name": v.Name, "key": pulumi.String(v.Key)},
+			}})
+		}
+	}
+	for _, f := range on.files {
+		volume := strings.ToLower(strings.ReplaceAll(f.name, "_", "-"))
+		dir := secretsDir + "/" + volume
+		env = append(env, pulumi.Map{"name": pulumi.String(f.name), "value": pulumi.String(dir + "/" + f.file.Key)})
+		mounts = append(mounts, pulumi.Map{"name": pulumi.String(volume), "mountPath": pulumi.String(dir), "readOnly": pulumi.Bool(true)})
+		volumes = append(volumes, pulumi.Map{"name": pulumi.String(volume), "secret": pulumi.Map{
+			"secretName": f.file.Secret,
+			// Only the key named: a CA Secret holds the CA's private key too.
+			"items": pulumi.Array{pulumi.Map{"key": pulumi.String(f.file.Key), "path": pulumi.String(f.file.Key)}},
+		}})
+	}
+	memory := pulumi.Sprintf("%dMi", a.MemoryMB)
+	resources := pulumi.Map{"cpu": pulumi.String(k.CPU), "memory": memory}
+	c := pulumi.Map{
+		"name":  pulumi.String(name),
+		"image": pulumi.String(on.image),
+		"env":   env,
+		"resources": pulumi.Map{
+			"requests": resources,
+			"limits":   resources,
+		},
+		"securityContext": pulumi.Map{
+			"runAsNonRoot":             pulumi.Bool(true),
+			"allowPrivilegeEscalation": pulumi.Bool(false),
+			"readOnlyRootFilesystem":   pulumi.Bool(true),
+			"capabilities":             pulumi.Map{"drop": pulumi.StringArray{pulumi.String("ALL")}},
+			"seccompProfile":           pulumi.Map{"type": pulumi.String("RuntimeDefault")},
+		},
+	}
+	if len(mounts) > 0 {
+		c["volumeMounts"] = mounts
+	}
+	return c, volumes
+}
+
+// Annotations of a RunOnDeploy Job's pod template: a change of any replaces the Job, so it runs
+// again (a Job's template cannot change in place).
+const (
+	CodeHashAnnotation      = "nimbus.dev/code-hash"
+	RunInputAnnotation      = "nimbus.dev/run-input"
+	TriggerAnnotationPrefix = "nimbus.dev/trigger-"
+)
+
+// job runs a RunOnDeploy function as a Kubernetes Job (batch/v1) that the deploy waits for: the
+// Kubernetes provider reports the Job created only once it completed, and fails the deploy when
+// it failed, so whatever has the Job in its DeployAfter goes live only after a successful run.
+// The Job is named by the engine (NAME-xxxxxxxx), so a new run is created before the old Job is
+// deleted, and is kept after it finished for its logs.
+func (k Knative) job(ctx *pulumi.Context, fn *Function, name string, on knativeConsumer, a FunctionArgs, labels pulumi.StringMap, sa *corev1.ServiceAccount, container pulumi.Map, volumes pulumi.Array) (*Function, error) {
+	r := a.RunOnDeploy
+	annotations := pulumi.StringMap{
+		CodeHashAnnotation: pulumi.String(a.CodeHash),
+		RunInputAnnotation: pulumi.String(r.Input),
+	}
+	for key, v := range r.Triggers {
+		annotations[TriggerAnnotationPrefix+key] = v
+	}
+	container["args"] = pulumi.StringArray{pulumi.String(r.Input)}
+	podSpec := pulumi.Map{
+		"serviceAccountName":           sa.Metadata.Name().Elem(),
+		"automountServiceAccountToken": pulumi.Bool(false),
+		"restartPolicy":                pulumi.String("Never"),
+		"containers":                   pulumi.Array{container},
+	}
+	if len(volumes) > 0 {
+		podSpec["volumes"] = volumes
+	}
+	opts := []pulumi.ResourceOption{pulumi.Parent(fn)}
+	if after := append(append([]pulumi.Resource{}, r.After...), a.DeployAfter...); len(after) > 0 {
+		opts = append(opts, pulumi.DependsOn(after))
+	}
+	const attempts = 2
+	// Registered like the Knative objects, as kubernetes:batch/v1:Job: the provider awaits it by
+	// that kind.
+	job, err := apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("batch/v1"),
+		Kind:       pulumi.String("Job"),
+		Metadata:   &metav1.ObjectMetaArgs{Namespace: on.namespace, Labels: labels},
+		OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{
+			// One retry of a failed pod (a node lost, the database failing over), each within the
+			// function's timeout.
+			"backoffLimit":          pulumi.Int(attempts - 1),
+			"activeDeadlineSeconds": pulumi.Int(attempts * a.TimeoutSeconds),
+			"template": pulumi.Map{
+				"metadata": pulumi.Map{"labels": labels, "annotations": annotations},
+				"spec":     podSpec,
+			},
+		}},
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the deploy-time job of function %q: %w", name, err)
+	}
+	fn.Name = job.Metadata.Name().Elem()
+	fn.Target = pulumi.Sprintf("job/%s", fn.Name)
+	fn.Identity = pulumi.Sprintf("system:serviceaccount:%s:%s", sa.Metadata.Namespace().Elem(), sa.Metadata.Name().Elem())
+	fn.CodeHash = pulumi.String(a.CodeHash).ToStringOutput()
+	fn.URL = pulumi.String("").ToStringOutput()
+	fn.DeployStep = job
 	return fn, fn.finish(ctx)
 }
 

@@ -36,6 +36,90 @@ func knativeLinks() (publish, subscribe link.Grant) {
 	return publish, subscribe
 }
 
+func subscribeGrant() link.Grant {
+	_, s := knativeLinks()
+	return s
+}
+
+// TestKnativeRunOnDeployJob: a RunOnDeploy function is a Job the deploy waits for, after
+// RunOnDeploy.After, whose pod template changes (so the Job is replaced and runs again) with the
+// code, the input and each trigger; its links' Secret files are mounted, only the key named.
+func TestKnativeRunOnDeployJob(t *testing.T) {
+	var step pulumi.Resource
+	r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+		ready, err := function.Knative{Images: map[string]string{"ready": image}, Namespace: pulumi.String("nimbus")}.New(ctx, "ready", &function.FunctionArgs{
+			Code: pulumi.NewFileArchive("x.zip"), CodeHash: functiontest.Hash})
+		if err != nil {
+			return err
+		}
+		fn, err := knative.New(ctx, "fn", &function.FunctionArgs{
+			Code: pulumi.NewFileArchive("x.zip"), CodeHash: functiontest.Hash, TimeoutSeconds: 120,
+			Links: []link.Link{link.Named("DB", link.Grant{Resource: "database db", Access: link.Migrate,
+				Env: map[string]link.Value{"PASSWORD": link.SecretRef{Name: pulumi.String("db-superuser"), Key: "password"}},
+				Binding: link.KubernetesBinding{
+					Env:   map[string]link.Value{"SSLMODE": link.Plain(pulumi.String("verify-full"))},
+					Files: map[string]link.SecretFile{"SSLROOTCERT": {Secret: pulumi.String("db-ca"), Key: "ca.crt"}},
+				}})},
+			RunOnDeploy: &function.RunOnDeploy{Input: `{"action":"migrate"}`, After: []pulumi.Resource{ready},
+				Triggers: map[string]pulumi.StringInput{"database": pulumi.String("uid-1 db-rw:5432/app")}},
+		})
+		if err != nil {
+			return err
+		}
+		step = fn.DeployStep
+		return nil
+	})
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if n := len(r.ByType(knativeService)); n != 1 {
+		t.Errorf("want only the other function's Knative Service, got %d", n)
+	}
+	job := r.One(t, "kubernetes:batch/v1:Job")
+	if step == nil {
+		t.Fatal("DeployStep is nil")
+	}
+	got := map[string]any{}
+	for _, k := range []string{"metadata.name", "metadata.namespace", "spec.backoffLimit", "spec.activeDeadlineSeconds",
+		"spec.template.metadata.annotations", "spec.template.spec.restartPolicy", "spec.template.spec.automountServiceAccountToken",
+		"spec.template.spec.serviceAccountName", "spec.template.spec.volumes", "spec.template.spec.containers.0.args",
+		"spec.template.spec.containers.0.volumeMounts", "spec.template.spec.containers.0.readinessProbe"} {
+		got[k] = componenttest.Prop(job.Inputs, k)
+	}
+	c, _ := componenttest.Prop(job.Inputs, "spec.template.spec.containers.0").(map[string]any)
+	got["env"] = envOf(c)
+	want := map[string]any{
+		"metadata.name":              nil, // named by the engine: a new run is created before the old Job goes
+		"metadata.namespace":         "nimbus",
+		"spec.backoffLimit":          1.0,
+		"spec.activeDeadlineSeconds": 240.0,
+		"spec.template.metadata.annotations": map[string]any{
+			"nimbus.dev/code-hash": functiontest.Hash, "nimbus.dev/run-input": `{"action":"migrate"}`,
+			"nimbus.dev/trigger-database": "uid-1 db-rw:5432/app",
+		},
+		"spec.template.spec.restartPolicy":                "Never",
+		"spec.template.spec.automountServiceAccountToken": false,
+		"spec.template.spec.serviceAccountName":           "fn",
+		"spec.template.spec.volumes": []any{map[string]any{"name": "db-sslrootcert", "secret": map[string]any{
+			"secretName": "db-ca", "items": []any{map[string]any{"key": "ca.crt", "path": "ca.crt"}}}}},
+		"spec.template.spec.containers.0.args":           []any{`{"action":"migrate"}`},
+		"spec.template.spec.containers.0.volumeMounts":   []any{map[string]any{"name": "db-sslrootcert", "mountPath": "/var/run/secrets/nimbus/db-sslrootcert", "readOnly": true}},
+		"spec.template.spec.containers.0.readinessProbe": nil,
+		"env": map[string]any{
+			"DB_PASSWORD":    map[string]any{"secretKeyRef": map[string]any{"name": "db-superuser", "key": "password"}},
+			"DB_SSLMODE":     "verify-full",
+			"DB_SSLROOTCERT": "/var/run/secrets/nimbus/db-sslrootcert/ca.crt",
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("job (-want +got):\n%s", diff)
+	}
+	ready := r.One(t, knativeService)
+	if !contains(job.Dependencies, ready.URN) {
+		t.Errorf("the job does not wait for RunOnDeploy.After %s; depends on %v", ready.URN, job.Dependencies)
+	}
+}
+
 // container is the Service's only container.
 func container(t *testing.T, r componenttest.Result) map[string]any {
 	t.Helper()
@@ -188,10 +272,23 @@ func TestKnativeFunctionSecrets(t *testing.T) {
 			args: function.FunctionArgs{Code: pulumi.NewFileArchive("x.zip"), CodeHash: functiontest.Hash},
 			want: []string{`function "fn": the image must be REGISTRY/REPO@sha256:HEX`, `function "fn": CPU must be a Kubernetes CPU quantity like 250m or 1, got "lots"`},
 		},
-		"run on deploy": {
+		"run on deploy over http": {
 			k:    knative,
-			args: function.FunctionArgs{Code: pulumi.NewFileArchive("x.zip"), CodeHash: functiontest.Hash, RunOnDeploy: &function.RunOnDeploy{}},
-			want: []string{`function "fn": RunOnDeploy is not implemented on kubernetes`},
+			args: function.FunctionArgs{Code: pulumi.NewFileArchive("x.zip"), CodeHash: functiontest.Hash, RunOnDeploy: &function.RunOnDeploy{}, HTTP: &function.HTTPArgs{}},
+			want: []string{`function "fn": RunOnDeploy runs the function as a Kubernetes Job, which serves no HTTP: set one of RunOnDeploy and HTTP`},
+		},
+		"run on deploy subscribed": {
+			k: knative,
+			args: function.FunctionArgs{Code: pulumi.NewFileArchive("x.zip"), CodeHash: functiontest.Hash, RunOnDeploy: &function.RunOnDeploy{},
+				Links: []link.Link{link.Named("JOBS", subscribeGrant())}},
+			want: []string{`function "fn": link JOBS subscribes it to a queue, but RunOnDeploy runs it as a Job, which takes no events`},
+		},
+		"file without a secret": {
+			k: knative,
+			args: function.FunctionArgs{Code: pulumi.NewFileArchive("x.zip"), CodeHash: functiontest.Hash, Links: []link.Link{
+				link.Named("DB", link.Grant{Resource: "database db", Binding: link.KubernetesBinding{Files: map[string]link.SecretFile{"SSLROOTCERT": {Key: "ca.crt"}}}}),
+			}},
+			want: []string{`function "fn": link DB mounts DB_SSLROOTCERT from no Secret key; want a Secret and a Key`},
 		},
 		"shared env differs": {
 			k: knative,

@@ -16,8 +16,18 @@ type KubernetesBinding struct {
 	// fixes the names (the S3 SDK's AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, ...). Two links may
 	// both set one only to the same value.
 	SharedEnv map[string]Value
+	// Files are settings, keyed relative to the link name, whose value is the path of a file the
+	// consumer's pods mount from one key of a Secret (a CA bundle to verify a server with): the
+	// file's content is in no manifest and no environment variable.
+	Files map[string]SecretFile
 	// Subscription, when set, makes the consumer subscribe to a Broker with a Trigger.
 	Subscription *Subscription
+}
+
+// SecretFile is one key of a Secret in the consumer's namespace, mounted read-only as a file.
+type SecretFile struct {
+	Secret pulumi.StringInput
+	Key    string
 }
 
 // Cloud is "kubernetes".
