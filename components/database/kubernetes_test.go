@@ -1,6 +1,7 @@
 package database_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -28,8 +29,8 @@ var cnpgEnv = map[string][]string{
 }
 
 var cnpgMigrateEnv = map[string][]string{
-	database.PoolerProxy:    {"APP_USER", "HOST", "MAX_CONNS", "NAME", "PASSWORD", "PORT", "USER"},
-	database.PoolerNone:     {"APP_USER", "HOST", "MAX_CONNS", "NAME", "PASSWORD", "PORT", "USER"},
+	database.PoolerProxy:    {"APP_PASSWORD", "APP_USER", "HOST", "MAX_CONNS", "NAME", "PASSWORD", "PORT", "USER"},
+	database.PoolerNone:     {"APP_PASSWORD", "APP_USER", "HOST", "MAX_CONNS", "NAME", "PASSWORD", "PORT", "USER"},
 	database.PoolerExternal: {"HOST", "MAX_CONNS", "NAME", "PASSWORD", "PORT", "USER"},
 }
 
@@ -38,19 +39,41 @@ func TestCloudNativePGDatabaseConformance(t *testing.T) {
 		Network:    network.Kubernetes{Namespace: "nimbus"}.New,
 		Env:        cnpgEnv,
 		MigrateEnv: cnpgMigrateEnv,
+		// The migration connects as CNPG's superuser.
+		Users: map[string][2]string{
+			database.PoolerProxy:    {"nimbus_app", "postgres"},
+			database.PoolerNone:     {"nimbus_app", "postgres"},
+			database.PoolerExternal: databasetest.Users[database.PoolerExternal],
+		},
 		Grant: func(t *testing.T, pooler string, connect, migrate link.Grant) {
 			ce, me := componenttest.AwaitEnv(t, connect.Env), componenttest.AwaitEnv(t, migrate.Env)
-			got := map[string]any{"host": ce["HOST"], "password": ce["PASSWORD"], "migrateHost": me["HOST"], "migratePassword": me["PASSWORD"]}
+			got := map[string]any{"host": ce["HOST"], "user": ce["USER"], "password": ce["PASSWORD"],
+				"migrateHost": me["HOST"], "migrateUser": me["USER"], "migratePassword": me["PASSWORD"], "appPassword": me["APP_PASSWORD"]}
 			want := map[string]any{
-				database.PoolerProxy: map[string]any{"host": "db-pooler-rw", "password": "secret db-nimbus-app password", "migrateHost": "db-rw", "migratePassword": "secret db-app password"},
-				database.PoolerNone:  map[string]any{"host": "db-rw", "password": "secret db-nimbus-app password", "migrateHost": "db-rw", "migratePassword": "secret db-app password"},
-				database.PoolerExternal: map[string]any{"host": "secret pooler-url host", "password": "secret pooler-url password",
-					"migrateHost": "secret pooler-url host", "migratePassword": "secret pooler-url password"},
+				database.PoolerProxy: map[string]any{"host": "db-pooler-rw", "user": "nimbus_app", "password": "secret db-app password",
+					"migrateHost": "db-rw", "migrateUser": "postgres", "migratePassword": "secret db-superuser password", "appPassword": "secret db-app password"},
+				database.PoolerNone: map[string]any{"host": "db-rw", "user": "nimbus_app", "password": "secret db-app password",
+					"migrateHost": "db-rw", "migrateUser": "postgres", "migratePassword": "secret db-superuser password", "appPassword": "secret db-app password"},
+				database.PoolerExternal: map[string]any{"host": "secret pooler-url host", "user": "nimbus", "password": "secret pooler-url password",
+					"migrateHost": "secret pooler-url host", "migrateUser": "nimbus", "migratePassword": "secret pooler-url password", "appPassword": nil},
 			}[pooler]
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s: hosts and password references (-want +got):\n%s", pooler, diff)
 			}
-			componenttest.Binding[link.KubernetesBinding](t, connect)
+			b := componenttest.Binding[link.KubernetesBinding](t, connect)
+			if pooler == database.PoolerExternal {
+				return
+			}
+			// The CNPG CA verifies the server's certificate and name.
+			files := map[string]string{}
+			for k, f := range b.Files {
+				files[k] = fmt.Sprint(componenttest.Await(t, pulumi.Map{"s": f.Secret})["s"]) + " " + f.Key
+			}
+			gotTLS := map[string]any{"sslmode": componenttest.AwaitEnv(t, b.Env)["SSLMODE"], "files": files}
+			wantTLS := map[string]any{"sslmode": "verify-full", "files": map[string]string{"SSLROOTCERT": "db-ca ca.crt"}}
+			if diff := cmp.Diff(wantTLS, gotTLS); diff != "" {
+				t.Errorf("%s: TLS of the connection (-want +got):\n%s", pooler, diff)
+			}
 		},
 		Check: func(t *testing.T, pooler string, args database.DatabaseArgs, r componenttest.Result) {
 			if pooler == database.PoolerExternal {
@@ -63,7 +86,7 @@ func TestCloudNativePGDatabaseConformance(t *testing.T) {
 			}
 			c := r.One(t, cnpgCluster)
 			got := map[string]any{}
-			for _, k := range []string{"metadata.namespace", "spec.instances", "spec.enableSuperuserAccess", "spec.storage.size", "spec.bootstrap.initdb", "spec.managed.roles"} {
+			for _, k := range []string{"metadata.namespace", "spec.instances", "spec.enableSuperuserAccess", "spec.storage.size", "spec.bootstrap.initdb", "spec.managed", "spec.certificates"} {
 				got[k] = componenttest.Prop(c.Inputs, k)
 			}
 			instances := 1.0
@@ -71,16 +94,22 @@ func TestCloudNativePGDatabaseConformance(t *testing.T) {
 				instances = 2
 			}
 			want := map[string]any{
-				"metadata.namespace": "nimbus", "spec.instances": instances, "spec.enableSuperuserAccess": false, "spec.storage.size": "20Gi",
-				"spec.bootstrap.initdb": map[string]any{"database": "app", "owner": "nimbus"},
-				"spec.managed.roles":    []any{map[string]any{"name": "nimbus_app", "ensure": "present", "login": true, "passwordSecret": map[string]any{"name": "db-nimbus-app"}}},
+				// CNPG generates the superuser's password and the owner's, the application role's.
+				"metadata.namespace": "nimbus", "spec.instances": instances, "spec.enableSuperuserAccess": true, "spec.storage.size": "20Gi",
+				"spec.bootstrap.initdb": map[string]any{"database": "app", "owner": "nimbus_app"},
+				"spec.managed":          nil,
+				"spec.certificates":     nil,
+			}
+			if pooler == database.PoolerProxy {
+				// The server certificate PgBouncer presents names the Pooler's Service.
+				want["spec.certificates"] = map[string]any{"serverAltDNSNames": []any{
+					"db-pooler-rw", "db-pooler-rw.nimbus", "db-pooler-rw.nimbus.svc", "db-pooler-rw.nimbus.svc.cluster.local"}}
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("cluster (-want +got):\n%s", diff)
 			}
-			s := r.One(t, k8sSecret)
-			if !s.Inputs["stringData"].IsSecret() && !s.Inputs["stringData"].ObjectValue()["password"].IsSecret() {
-				t.Error("the application role's password is not a Pulumi secret")
+			if n := len(r.ByType(k8sSecret)); n != 0 {
+				t.Errorf("want no Secret (CNPG generates the credentials), got %d", n)
 			}
 			pools := r.ByType(cnpgPooler)
 			if pooler == database.PoolerNone {

@@ -25,6 +25,9 @@ type Cloud struct {
 	// with the Connect and Migrate grants; Check then with the registered resources.
 	Grant func(t *testing.T, pooler string, connect, migrate link.Grant)
 	Check func(t *testing.T, pooler string, args database.DatabaseArgs, r componenttest.Result)
+	// Users are who Connect and Migrate connect as per pooler kind when they differ from Users
+	// (an administrator the platform names, like CloudNativePG's superuser).
+	Users map[string][2]string
 }
 
 // Users are who Connect and Migrate connect as per pooler kind, with the default user names:
@@ -72,7 +75,11 @@ func Run(t *testing.T, newDatabase database.Constructor, cloud Cloud) {
 				}
 				ge, me := componenttest.AwaitEnv(t, g.Env), componenttest.AwaitEnv(t, m.Env)
 				got := map[string]any{"connect.user": ge["USER"], "migrate.user": me["USER"], "connect.conns": ge["MAX_CONNS"], "migrate.conns": me["MAX_CONNS"]}
-				want := map[string]any{"connect.user": Users[pooler][0], "migrate.user": Users[pooler][1], "connect.conns": "3", "migrate.conns": "3"}
+				users := Users
+				if cloud.Users != nil {
+					users = cloud.Users
+				}
+				want := map[string]any{"connect.user": users[pooler][0], "migrate.user": users[pooler][1], "connect.conns": "3", "migrate.conns": "3"}
 				if sslmode, ok := ge["SSLMODE"]; ok {
 					got["sslmode"] = sslmode
 					want["sslmode"] = "verify-full"
