@@ -29,9 +29,6 @@ type Cloud struct {
 	// Setup, when set, makes the cloud's constructors from the stack's configuration (its
 	// provider, its settings); Compose calls it first.
 	Setup func(ctx *pulumi.Context, cfg *Config) (*Cloud, error)
-	// NoDeployMigration is true for a cloud that cannot run the migrate function during a
-	// deploy yet: the schema is migrated beforehand (docs/function-contract.md).
-	NoDeployMigration bool
 }
 
 // clouds maps the nimbus:cloud setting to implementations. A nil entry is a cloud the project
@@ -74,7 +71,7 @@ func cloudNames(implementedOnly bool) []string {
 
 // images are the container images of the functions on Kubernetes, by the names oci/DIGESTS
 // gives them.
-var images = map[string]string{"api": "api-server", "worker": "worker-server"}
+var images = map[string]string{"api": "api-server", "worker": "worker-server", "migrate": "migrate-job"}
 
 // kubernetesCloud makes the Kubernetes implementations: one explicit provider (a kubeconfig
 // context, or rendering to a folder) passed to every component and so to every child, the
@@ -137,7 +134,6 @@ func kubernetesCloud(ctx *pulumi.Context, cfg *Config) (*Cloud, error) {
 			fn.Namespace = namespace
 			return fn.New(ctx, name, args, append(opts, use)...)
 		},
-		NoDeployMigration: true,
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -14,8 +15,9 @@ import (
 )
 
 const (
-	apiDigest    = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
-	workerDigest = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+	apiDigest     = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+	workerDigest  = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+	migrateDigest = "sha256:3333333333333333333333333333333333333333333333333333333333333333"
 )
 
 // kubernetesStack is a minimal valid stack on kubernetes, rendering to a folder.
@@ -25,7 +27,7 @@ func kubernetesStack(t *testing.T) map[string]string {
 	if err := os.MkdirAll(filepath.Join(dir, "oci"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	digests := "api-server " + apiDigest + "\nworker-server " + workerDigest + "\n"
+	digests := "api-server " + apiDigest + "\nworker-server " + workerDigest + "\nmigrate-job " + migrateDigest + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "oci", "DIGESTS"), []byte(digests), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +49,7 @@ func kubernetesStack(t *testing.T) map[string]string {
 // TestKubernetesStack checks the composition on kubernetes: one explicit provider rendering to
 // the configured folder used by every Kubernetes object, the images by the digests of
 // oci/DIGESTS, min-scale from config, the worker's Trigger with retries from maxReceiveCount, and
-// no migrate function (the schema is migrated beforehand on kubernetes).
+// the migration as a Job both Services wait for.
 func TestKubernetesStack(t *testing.T) {
 	res, outputs := runStack(t, kubernetesStack(t))
 	if res.Err != nil {
@@ -89,11 +91,20 @@ func TestKubernetesStack(t *testing.T) {
 		fns = append(fns, f.Name)
 	}
 	sort.Strings(fns)
-	if diff := cmp.Diff([]string{"api", "worker"}, fns); diff != "" {
+	if diff := cmp.Diff([]string{"api", "migrate", "worker"}, fns); diff != "" {
 		t.Errorf("functions (-want +got):\n%s", diff)
 	}
-	if _, ok := outputs["migrateCodeHash"]; ok {
-		t.Error("no migrate function on kubernetes, yet a migrateCodeHash output")
+	job := res.One(t, "kubernetes:batch/v1:Job")
+	if got, want := componenttest.Str(job.Inputs, "spec.template.spec.containers.0.image"), "registry.example.test:5000/nimbus/migrate-job@"+migrateDigest; got != want {
+		t.Errorf("migrate job image %q, want %q", got, want)
+	}
+	for _, svc := range res.ByType("kubernetes:serving.knative.dev/v1:Service") {
+		if !slices.Contains(svc.Dependencies, job.URN) {
+			t.Errorf("service %s does not wait for the migration job; depends on %v", svc.Name, svc.Dependencies)
+		}
+	}
+	if _, ok := outputs["migrateCodeHash"]; !ok {
+		t.Error("no migrateCodeHash output")
 	}
 	if outputs["queueUrl"] != "http://kafka-broker-ingress.knative-eventing.svc.cluster.local/shop/jobs" {
 		t.Errorf("queueUrl %q: want the Kafka broker's ingress for shop/jobs", outputs["queueUrl"])

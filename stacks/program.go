@@ -122,31 +122,27 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 
 	// The migration goes first: it runs on every deploy that changes its code or the database it
 	// targets, as the schema's owner, and creates the role api and worker connect as. They go
-	// live only after it succeeded (DeployAfter), so new code never serves an old schema. A cloud
-	// that cannot run it during a deploy yet has the schema migrated beforehand.
-	var migrate *function.Function
-	var afterMigration []pulumi.Resource
-	if !cloud.NoDeployMigration {
-		migrate, err = cloud.Function(ctx, "migrate", &function.FunctionArgs{
-			Code:           artifacts["migrate"].archive,
-			CodeHash:       artifacts["migrate"].hash,
-			TimeoutSeconds: 120,
-			// One at a time: migrations are serialised anyway, and the capacity check counts it as 1.
-			MaxInstances:     1,
-			Network:          net,
-			Links:            []link.Link{link.Named("DB", db.Migrate())},
-			LogRetentionDays: cfg.LogRetentionDays,
-			RunOnDeploy: &function.RunOnDeploy{
-				Input:    `{"action":"migrate"}`,
-				After:    db.Ready,
-				Triggers: map[string]pulumi.StringInput{"database": db.Identity},
-			},
-		})
-		if err != nil {
-			return nil, err
-		}
-		afterMigration = []pulumi.Resource{migrate.DeployStep}
+	// live only after it succeeded (DeployAfter), so new code never serves an old schema. On AWS
+	// it is a Lambda invocation, on Kubernetes a Job.
+	migrate, err := cloud.Function(ctx, "migrate", &function.FunctionArgs{
+		Code:           artifacts["migrate"].archive,
+		CodeHash:       artifacts["migrate"].hash,
+		TimeoutSeconds: 120,
+		// One at a time: migrations are serialised anyway, and the capacity check counts it as 1.
+		MaxInstances:     1,
+		Network:          net,
+		Links:            []link.Link{link.Named("DB", db.Migrate())},
+		LogRetentionDays: cfg.LogRetentionDays,
+		RunOnDeploy: &function.RunOnDeploy{
+			Input:    `{"action":"migrate"}`,
+			After:    db.Ready,
+			Triggers: map[string]pulumi.StringInput{"database": db.Identity},
+		},
+	})
+	if err != nil {
+		return nil, err
 	}
+	afterMigration := []pulumi.Resource{migrate.DeployStep}
 
 	writeOriginals, err := images.Grant(bucket.Use{Access: link.Write, Prefix: "originals/"})
 	if err != nil {
@@ -223,9 +219,7 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 		"apiCodeHash":        api.CodeHash,
 		"workerCodeHash":     worker.CodeHash,
 		"alarmTarget":        jobs.AlertTarget,
-	}
-	if migrate != nil {
-		outputs["migrateCodeHash"] = migrate.CodeHash
+		"migrateCodeHash":    migrate.CodeHash,
 	}
 	return outputs, nil
 }

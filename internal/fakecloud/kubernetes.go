@@ -17,6 +17,7 @@ var kubernetesKinds = map[string]bool{
 	"kubernetes:postgresql.cnpg.io/v1:Cluster":      true,
 	"kubernetes:postgresql.cnpg.io/v1:Pooler":       true,
 	"kubernetes:networking.k8s.io/v1:NetworkPolicy": true,
+	"kubernetes:batch/v1:Job":                       true,
 }
 
 func init() {

@@ -25,7 +25,14 @@ const (
 	typeBroker         = "kubernetes:eventing.knative.dev/v1:Broker"
 	typeTrigger        = "kubernetes:eventing.knative.dev/v1:Trigger"
 	typeK8sSecret      = "kubernetes:core/v1:Secret"
+	typeJob            = "kubernetes:batch/v1:Job"
 )
+
+// podTemplates are the Knative Services and Jobs of the plan: each runs a pod template at
+// spec.template.
+func podTemplates(p *Plan) []fakecloud.Resource {
+	return append(ofType(p, typeKnativeService), ofType(p, typeJob)...)
+}
 
 // secretName is an environment variable name that holds a secret's value.
 var secretName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|ACCESS_KEY|CREDENTIAL|API_KEY)`)
@@ -129,7 +136,7 @@ func k8sSubscriptionDeadLetter(p *Plan) []Finding {
 // in the plan) rather than a Pulumi secret.
 func k8sNoLiteralSecrets(p *Plan) []Finding {
 	var out []Finding
-	for _, s := range ofType(p, typeKnativeService) {
+	for _, s := range podTemplates(p) {
 		containers := getAt(resource.NewProperty(s.Outputs), "spec", "template", "spec", "containers")
 		if !containers.IsArray() {
 			continue
@@ -167,11 +174,12 @@ func k8sNoLiteralSecrets(p *Plan) []Finding {
 	return out
 }
 
-// k8sRequestsReadiness: every Knative Service's containers request CPU and memory and have a
-// readiness probe.
+// k8sRequestsReadiness: every Knative Service's and Job's containers request CPU and memory, and a
+// Service's have a readiness probe.
 func k8sRequestsReadiness(p *Plan) []Finding {
 	var out []Finding
-	for _, s := range ofType(p, typeKnativeService) {
+	for _, s := range podTemplates(p) {
+		job := s.Type == typeJob
 		containers := getAt(resource.NewProperty(s.Outputs), "spec", "template", "spec", "containers")
 		if !containers.IsArray() || len(containers.ArrayValue()) == 0 {
 			out = append(out, Finding{URN: s.URN, Property: "spec.template.spec.containers", Message: fmt.Sprintf("%s has no container", label(s))})
@@ -184,7 +192,8 @@ func k8sRequestsReadiness(p *Plan) []Finding {
 						Message: fmt.Sprintf("%s requests no %s: the scheduler cannot place it reliably (nimbus:kubernetes.cpu, the function's memoryMb)", label(s), r)})
 				}
 			}
-			if getAt(c, "readinessProbe").IsNull() {
+			// A Job's pod serves nothing: it has no readiness to probe.
+			if !job && getAt(c, "readinessProbe").IsNull() {
 				out = append(out, Finding{URN: s.URN, Property: fmt.Sprintf("spec.template.spec.containers.%d.readinessProbe", i),
 					Message: fmt.Sprintf("%s has no readiness probe: traffic may reach an instance before it can serve", label(s))})
 			}

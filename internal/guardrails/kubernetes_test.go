@@ -17,7 +17,14 @@ const (
 	broker    = "kubernetes:eventing.knative.dev/v1:Broker"
 	trigger   = "kubernetes:eventing.knative.dev/v1:Trigger"
 	secret    = "kubernetes:core/v1:Secret"
+	job       = "kubernetes:batch/v1:Job"
 )
+
+func jobOf(name string, container map[string]any) obj {
+	return o(job, name, map[string]any{"spec": map[string]any{"template": map[string]any{
+		"spec": map[string]any{"restartPolicy": "Never", "containers": []any{container}},
+	}}})
+}
 
 // k8sPlan registers Kubernetes objects in a fake cloud; inputs are property maps so a test can
 // mark values secret.
@@ -154,6 +161,23 @@ func TestKubernetesRules(t *testing.T) {
 				service("worker", local, "0", map[string]any{"image": "r/x@sha256:00", "resources": map[string]any{"requests": map[string]any{"cpu": "250m"}}}),
 			},
 			want: []string{"worker spec.template.spec.containers.0.readinessProbe", "worker spec.template.spec.containers.0.resources.requests.memory"},
+		},
+		"JobLiteralSecret": {
+			reason: "a Job's pod template is checked like a Service's",
+			rule:   "no-literal-secrets",
+			objects: []obj{
+				jobOf("migrate", map[string]any{"env": []any{map[string]any{"name": "DB_APP_PASSWORD", "value": "hunter2"}}}),
+			},
+			want: []string{"migrate spec.template.spec.containers.0.env.0.value"},
+		},
+		"JobRequests": {
+			reason: "a Job's container must request CPU and memory, and needs no readiness probe",
+			rule:   "container-requests-readiness",
+			objects: []obj{
+				jobOf("migrate", map[string]any{"image": "r/x@sha256:00"}),
+				jobOf("migrate-ok", map[string]any{"image": "r/x@sha256:00", "resources": goodContainer["resources"]}),
+			},
+			want: []string{"migrate spec.template.spec.containers.0.resources.requests.cpu", "migrate spec.template.spec.containers.0.resources.requests.memory"},
 		},
 		"RequestsAndProbe": {
 			reason:  "requests and a readiness probe pass",

@@ -81,9 +81,9 @@ var rules = []Rule{
 	{ID: "subscription-dead-letter", Severity: Error,
 		Description: "Every event subscription (a Knative Trigger) sends what it cannot deliver to a dead-letter sink, except one reading a dead-letter sink, which keeps its events."},
 	{ID: "no-literal-secrets", Severity: Error,
-		Description: "No secret's value is written in a manifest: no environment value named like a secret, no secret object with plaintext data."},
+		Description: "No secret's value is written in a manifest: no environment value named like a secret (in a Service's or a Job's pod), no secret object with plaintext data."},
 	{ID: "container-requests-readiness", Severity: Error,
-		Description: "Every container service requests CPU and memory and has a readiness probe."},
+		Description: "Every container service requests CPU and memory and has a readiness probe; every Job requests CPU and memory."},
 	{ID: "db-connection-capacity", Severity: Error,
 		Description: "The most connections a database can be asked for at once (each direct consumer's most instances times its pool size, plus the pool of each pooler in front of it) fit its max_connections."},
 }
