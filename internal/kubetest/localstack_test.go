@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +22,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/nimbus-iac/nimbus/internal/engine"
-	"github.com/nimbus-iac/nimbus/internal/fakeprovider"
 	"github.com/nimbus-iac/nimbus/internal/kubetest"
 	"github.com/nimbus-iac/nimbus/internal/plan/golden"
 	"github.com/nimbus-iac/nimbus/stacks"
@@ -39,6 +40,7 @@ var kinds = map[string]string{
 	"Trigger":        "/apis/eventing.knative.dev/v1/namespaces/" + namespace + "/triggers",
 	"Cluster":        "/apis/postgresql.cnpg.io/v1/namespaces/" + namespace + "/clusters",
 	"Pooler":         "/apis/postgresql.cnpg.io/v1/namespaces/" + namespace + "/poolers",
+	"Job":            "/apis/batch/v1/namespaces/" + namespace + "/jobs",
 }
 
 // object is the part of a stored object the test looks at.
@@ -57,22 +59,30 @@ type object struct {
 
 // TestLocalStack deploys the local stack (Pulumi.local.yaml, cloud kubernetes) with
 // stacks.Program on the real engine and the real Kubernetes provider to a real API server with
-// the Knative and CloudNativePG CRDs: create, no change, a config change in place, no plaintext
-// secret in the state, destroy. random is the fake provider (internal/fakeprovider).
+// the Knative and CloudNativePG CRDs: create, the migration Job before the Services, no change, a
+// config change in place, no secret value in the state, destroy. The kubernetes plugin is the only
+// one the stack needs.
 func TestLocalStack(t *testing.T) {
 	ctx := context.Background()
 	srv := kubetest.StartAPIServer(t)
 	kubetest.InstallCRDs(t, srv)
 	s, backend := localStack(t, srv)
 	planned := plannedResources(t)
+	jobs := jobController(t, srv)
 
-	// 1. The first up creates everything local.json plans.
+	// 1. The first up creates everything local.json plans, the Knative Services only once the
+	// migration Job completed.
 	start := time.Now()
 	up, err := s.Up(ctx)
 	if err != nil {
 		t.Fatalf("first up: %v", err)
 	}
 	t.Logf("first up in %s", time.Since(start).Round(time.Millisecond))
+	if runs := jobs.runs(); len(runs) != 1 {
+		t.Errorf("the first up ran %d migration Jobs, want 1: %+v", len(runs), runs)
+	} else if len(runs[0].servicesBefore) != 0 {
+		t.Errorf("the Knative Services %v existed before the migration Job %s completed", runs[0].servicesBefore, runs[0].name)
+	}
 	if diff := cmp.Diff(map[string]int{"create": planned}, *up.Summary.ResourceChanges); diff != "" {
 		t.Errorf("first up, against the %d resources of testdata/plans/local.json (-want +got):\n%s", planned, diff)
 	}
@@ -83,8 +93,8 @@ func TestLocalStack(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"ServiceAccount": {"api", "worker"},
-		"Secret":         {"db-nimbus-app"},
+		"ServiceAccount": {"api", "migrate", "worker"},
+		"Job":            names["Job"][:min(1, len(names["Job"]))], // named by the engine, checked below
 		"Service":        {"api", "worker"},
 		"Broker":         {"jobs", "jobs-dlq"},
 		"Trigger":        {"worker-jobs", "worker-jobs-failed"},
@@ -116,6 +126,15 @@ func TestLocalStack(t *testing.T) {
 	cluster := getObject(t, srv, "Cluster", "db")
 	if got, _ := dig(cluster.Spec, "storage", "size").(string); got != "20Gi" {
 		t.Errorf("the Cluster db's storage is %q, want 20Gi (nimbus:database.storageGb)", got)
+	}
+	if len(names["Job"]) == 1 {
+		job := getObject(t, srv, "Job", names["Job"][0])
+		if !strings.HasPrefix(job.Metadata.Name, "migrate-") {
+			t.Errorf("the migration Job is named %q, want migrate-xxxxxxxx", job.Metadata.Name)
+		}
+		if got, _ := dig(job.Spec, "template", "spec", "containers").([]any); len(got) != 1 {
+			t.Errorf("the migration Job has %d containers, want 1", len(got))
+		}
 	}
 	pooler := getObject(t, srv, "Pooler", "db-pooler-rw")
 	if got, _ := dig(pooler.Spec, "cluster", "name").(string); got != "db" {
@@ -151,27 +170,35 @@ func TestLocalStack(t *testing.T) {
 		t.Errorf("the api Service was replaced (uid %s, then %s), not updated in place", api.Metadata.UID, updated.Metadata.UID)
 	}
 
-	// 4. The generated database password is in the state only as a secret's ciphertext: the
-	// checkpoint the file backend keeps, not s.Export, which decrypts (stack export --show-secrets).
-	secret := getObject(t, srv, "Secret", "db-nimbus-app")
-	password, err := base64.StdEncoding.DecodeString(secret.Data["password"])
-	if err != nil || len(password) < 20 {
-		t.Fatalf("the Secret db-nimbus-app's password is %q (%v), want the generated password", secret.Data["password"], err)
+	if runs := jobs.runs(); len(runs) != 1 {
+		t.Errorf("ups that changed neither the migration nor the database ran %d Jobs in all, want 1", len(runs))
+	}
+
+	// 4. No secret value is in the state. CNPG's operator would generate the credentials into
+	// Secrets the manifests only reference; put them where it would, refresh, and look for them
+	// in the checkpoint the file backend keeps (not s.Export, which decrypts).
+	password := "cnpg-generated-" + strings.Repeat("x", 24)
+	for _, name := range []string{"db-app", "db-superuser"} {
+		body := fmt.Sprintf(`{"apiVersion":"v1","kind":"Secret","metadata":{"name":%q},"type":"kubernetes.io/basic-auth","stringData":{"username":"u","password":%q}}`, name, password+name)
+		if status, b, err := srv.Do(ctx, http.MethodPost, kinds["Secret"], "application/json", []byte(body)); err != nil || status != http.StatusCreated {
+			t.Fatalf("create the Secret %s as CNPG would: %d %s %v", name, status, b, err)
+		}
+	}
+	if _, err := s.Stack.Refresh(ctx); err != nil {
+		t.Fatalf("refresh: %v", err)
 	}
 	checkpoint := filepath.Join(backend, ".pulumi", "stacks", "nimbus", "local.json")
 	b, err := os.ReadFile(checkpoint)
 	if err != nil {
 		t.Fatalf("the stack's state: %v", err)
 	}
-	state := string(b)
-	if strings.Contains(state, string(password)) {
-		t.Error("the stack's state holds the database password in plaintext")
+	if strings.Contains(string(b), password) || strings.Contains(string(b), base64.StdEncoding.EncodeToString([]byte(password))[:20]) {
+		t.Error("the stack's state holds a password CNPG generated")
 	}
-	if strings.Contains(state, secret.Data["password"]) {
-		t.Error("the stack's state holds the database password base64-encoded")
-	}
-	if !strings.Contains(state, `"ciphertext"`) {
-		t.Errorf("the stack's state %s holds no secret ciphertext: where did the password go?", checkpoint)
+	for _, want := range []string{`"db-superuser"`, `"db-app"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the state has no reference to the Secret %s: is the test looking at the right file?", want)
+		}
 	}
 
 	// 5. Destroy leaves none of the stack's objects.
@@ -185,6 +212,9 @@ func TestLocalStack(t *testing.T) {
 	t.Logf("destroy in %s", time.Since(start).Round(time.Millisecond))
 	for kind := range kinds {
 		for _, o := range listObjects(t, srv, kind) {
+			if kind == "Secret" && strings.HasPrefix(o.Metadata.Name, "db-") {
+				continue // CNPG's, created above as it would; owned by the Cluster, not the stack
+			}
 			t.Errorf("after destroy, the %s %s/%s is still on the API server", kind, namespace, o.Metadata.Name)
 		}
 	}
@@ -229,25 +259,17 @@ func localStack(t *testing.T, srv *kubetest.Server) (s *engine.Stack, backend st
 	if binErr != nil {
 		t.Fatal(binErr)
 	}
-	plugins, err := engine.PluginsFor([]string{"kubernetes:core/v1:Secret", "random:index/randomPassword:RandomPassword"}, engine.ModuleVersions(root))
+	// The plugins the planned resources need: only kubernetes (CNPG generates the passwords).
+	plugins, err := engine.PluginsFor(plannedTypes(t), engine.ModuleVersions(root))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if diff := cmp.Diff([]engine.Plugin{{Name: "kubernetes", Version: kubetest.ProviderVersion}}, plugins); diff != "" {
+		t.Fatalf("the plugins the local stack needs (-want +got):\n%s", diff)
+	}
 	home := t.TempDir()
-	for _, p := range plugins {
-		switch p.Name {
-		case "kubernetes":
-			if p.Version != kubetest.ProviderVersion {
-				t.Fatalf("the program links the kubernetes SDK %s, but kubetest builds the provider %s", p.Version, kubetest.ProviderVersion)
-			}
-			if err := kubetest.InstallProvider(ctx, cliPath, home, provider); err != nil {
-				t.Fatal(err)
-			}
-		case "random":
-			installFake(t, root, home, p)
-		default:
-			t.Fatalf("unexpected plugin %s", p)
-		}
+	if err := kubetest.InstallProvider(ctx, cliPath, home, provider); err != nil {
+		t.Fatal(err)
 	}
 
 	dir := t.TempDir()
@@ -296,6 +318,28 @@ func localStack(t *testing.T, srv *kubetest.Server) (s *engine.Stack, backend st
 	return s, backend
 }
 
+// plannedTypes are the resource types testdata/plans/local.json plans.
+func plannedTypes(t *testing.T) []string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "testdata", "plans", "local.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct{ Resources []struct{ Type string } }
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, r := range p.Resources {
+		if !slices.Contains(types, r.Type) {
+			types = append(types, r.Type)
+		}
+	}
+	sort.Strings(types)
+	return types
+}
+
 // plannedResources is how many resources testdata/plans/local.json plans, less the default
 // providers, which the engine's summary does not count.
 func plannedResources(t *testing.T) int {
@@ -318,22 +362,80 @@ func plannedResources(t *testing.T) int {
 	return n
 }
 
-// installFake builds the fake provider as plugin p and installs it into home.
-func installFake(t *testing.T, root, home string, p engine.Plugin) {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "pulumi-resource-"+p.Name)
-	build := exec.Command("go", "build", "-o", bin,
-		"-ldflags", "-X "+fakeprovider.VersionsVar+"="+p.Name+"="+p.Version,
-		"./internal/fakeprovider/cmd/fakeprovider")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("cannot build the fake provider: %v\n%s", err, out)
-	}
-	cmd := exec.Command(cliPath, "plugin", "install", "resource", p.Name, p.Version, "--file", bin)
-	cmd.Env = append(os.Environ(), "PULUMI_HOME="+home, "PULUMI_SKIP_UPDATE_CHECK=true")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("cannot install the fake provider as %s: %v\n%s", p, err, out)
-	}
+// jobRun is one Job the stand-in controller completed, and the Knative Services that existed
+// when it did.
+type jobRun struct {
+	name           string
+	servicesBefore []string
+}
+
+type jobStandIn struct {
+	mu   sync.Mutex
+	done []jobRun
+}
+
+func (j *jobStandIn) runs() []jobRun {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.done)
+}
+
+// jobController stands in for the Job controller and the kubelet, which this API server lacks,
+// until the test ends: a Job of the namespace that has not started is, a second later, marked
+// started, succeeded and complete through its status subresource, as the controller reports a
+// pod that exited 0. The Kubernetes provider reports a Job created only once it is complete, so
+// what depends on it waits for this; the stand-in records which Knative Services already existed.
+func jobController(t *testing.T, srv *kubetest.Server) *jobStandIn {
+	j := &jobStandIn{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			time.Sleep(200 * time.Millisecond)
+			_, body, err := srv.Do(ctx, http.MethodGet, kinds["Job"], "", nil)
+			if err != nil {
+				continue
+			}
+			var l struct{ Items []object }
+			if json.Unmarshal(body, &l) != nil {
+				continue
+			}
+			for _, o := range l.Items {
+				if o.Status["startTime"] != nil || o.Metadata.DeletionTimestamp != "" {
+					continue
+				}
+				time.Sleep(time.Second) // the pod runs
+				var services []string
+				_, sb, err := srv.Do(ctx, http.MethodGet, kinds["Service"], "", nil)
+				var sl struct{ Items []object }
+				if err == nil && json.Unmarshal(sb, &sl) == nil {
+					for _, s := range sl.Items {
+						services = append(services, s.Metadata.Name)
+					}
+				}
+				now := time.Now().UTC().Format(time.RFC3339)
+				cond := func(typ, reason string) map[string]any {
+					return map[string]any{"type": typ, "status": "True", "reason": reason, "message": "Reached expected number of succeeded pods",
+						"lastProbeTime": now, "lastTransitionTime": now}
+				}
+				patch, _ := json.Marshal(map[string]any{"status": map[string]any{
+					"startTime": now, "completionTime": now, "succeeded": 1, "ready": 0, "terminating": 0,
+					"conditions": []any{cond("SuccessCriteriaMet", "CompletionsReached"), cond("Complete", "CompletionsReached")},
+				}})
+				status, b, err := srv.Do(ctx, http.MethodPatch, kinds["Job"]+"/"+o.Metadata.Name+"/status", "application/merge-patch+json", patch)
+				if err != nil || status != http.StatusOK {
+					t.Errorf("cannot complete the Job %s: %d %s %v", o.Metadata.Name, status, b, err)
+					continue
+				}
+				j.mu.Lock()
+				j.done = append(j.done, jobRun{name: o.Metadata.Name, servicesBefore: services})
+				j.mu.Unlock()
+			}
+		}
+	}()
+	return j
 }
 
 // garbageCollector stands in for the controller manager's garbage collector, which this API
