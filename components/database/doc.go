@@ -52,19 +52,23 @@
 // Kubernetes (CloudNativePG.New): a CloudNativePG Cluster (postgresql.cnpg.io/v1, an
 // apiextensions.CustomResource) in the network's namespace: Instances (default 1, 2 with
 // HighAvailability), StorageGB Gi, no superuser access, bootstrapped with DatabaseName owned by
-// Username, whose password CNPG generates into the NAME-app Secret. The application role
-// (AppUsername) is a CNPG managed role whose password is a random.RandomPassword (40 letters and
-// digits) held in a basic-auth Secret NAME-APPUSER (a Pulumi secret in the state, encrypted; in
-// no manifest of the program or config), reloaded by CNPG when it changes. With PoolerProxy a
+// the application role (AppUsername), whose password CNPG generates into the NAME-app Secret, and
+// enableSuperuserAccess, so CNPG also generates the superuser postgres's into NAME-superuser: no
+// password is in the program, its config, a manifest or the state, and no plugin but kubernetes
+// is needed. The migration connects as postgres (Username is not used on Kubernetes) and takes
+// the database's ownership from the application role (functions/postgres), which keeps only
+// what the service's tables need. With PoolerProxy a
 // Pooler NAME-pooler-rw (PgBouncer, type rw, poolMode transaction: CNPG's default is session,
 // which keeps a server connection per client; default_pool_size PoolSize, default 20;
 // query_wait_timeout Pool.BorrowTimeoutSeconds; PoolerInstances pods) sits in front: Connect's
 // HOST is the Pooler's Service (the Pooler's name), because NAME-app's own host key points at the
-// cluster's NAME-rw Service. PoolerNone connects to NAME-rw. Migrate connects to NAME-rw as the
-// owner (PASSWORD from NAME-app's password key). Passwords reach consumers only as
-// link.SecretRef (secretKeyRef); USER, HOST, PORT, NAME, MAX_CONNS are plain. The grants'
-// link.KubernetesBinding adds SSLMODE require: CNPG serves TLS with its own CA, and verify-full
-// needs the NAME-ca Secret mounted in the consumer, which the Knative function does not do yet.
+// cluster's NAME-rw Service; the Pooler's Service names are added to the server certificate
+// (certificates.serverAltDNSNames), which PgBouncer presents to clients. PoolerNone connects to
+// NAME-rw. Migrate connects to NAME-rw as postgres (PASSWORD from NAME-superuser) and hands
+// out APP_USER and APP_PASSWORD (NAME-app's). Passwords reach consumers only as link.SecretRef
+// (secretKeyRef); USER, HOST, PORT, NAME, MAX_CONNS are plain. The grants'
+// link.KubernetesBinding adds SSLMODE verify-full and, as a mounted file, SSLROOTCERT: NAME-ca's
+// ca.crt, the CA CNPG signs its server certificates with.
 // PoolerExternal creates nothing: HOST, PORT, NAME and PASSWORD are secretKeyRefs to the
 // user-provided ExternalSecret (keys host, port, dbname, password); ExternalURL is not used, so
 // the URL is in no manifest. Not applied on Kubernetes yet: EngineVersion (the operator's

@@ -69,10 +69,18 @@
 // delivery.retry, exponential backoff, deadLetterSink the dead-letter Broker) and a Trigger
 // NAME-LINK-failed on the dead-letter Broker to the Service's /deadletter (10 retries), which
 // marks the job failed; the failed event stays in the dead-letter Broker. DeployAfter is a
-// dependency of the Service, so a new revision rolls out only after them. RunOnDeploy is not
-// implemented (no migration image yet: run migrations as a Job). No pulumi.com/skipAwait is set:
-// pulumi-kubernetes v4 awaits no custom resource unless asked (pulumi.com/waitFor or
+// dependency of the Service, so a new revision rolls out only after them. A binding's Files are
+// Secret volumes (only the named key projected) mounted read-only under
+// /var/run/secrets/nimbus/LINK-KEY, the variable set to the file's path. With RunOnDeploy the
+// function is a Job (batch/v1, named by the engine NAME-xxxxxxxx) instead of a Service: the same
+// container with RunOnDeploy.Input as its argument, restartPolicy Never, backoffLimit 1,
+// activeDeadlineSeconds twice TimeoutSeconds, after RunOnDeploy.After and DeployAfter; its pod
+// template is annotated with the code hash, the input and each trigger, so a change of any
+// replaces the Job (a Job's template is immutable) and it runs again; the provider waits for it
+// to complete and fails the deploy when it fails; DeployStep is the Job. No pulumi.com/skipAwait
+// is set: pulumi-kubernetes v4 awaits no custom resource unless asked (pulumi.com/waitFor or
 // PULUMI_K8S_AWAIT_ALL=true; provider pkg/metadata/overrides.go ReadyCondition), so the Services
-// and Triggers are created without waiting for controllers (none run in the tests); only the
-// network's Namespace skips awaiting, for its deletion.
+// and Triggers are created without waiting for controllers (none run in the tests); it awaits a
+// Job by its kind (pkg/await/job.go: startTime set, condition Complete); only the network's
+// Namespace skips awaiting, for its deletion.
 package function
