@@ -116,6 +116,11 @@ func TestLocalRender(t *testing.T) {
 			t.Errorf("up's output lacks %q:\n%s", want, log)
 		}
 	}
+	for _, line := range strings.Split(log, "\n") {
+		if strings.HasPrefix(line, "nimbus: installed") {
+			t.Log(line) // how much of the first up the plugin's install is
+		}
+	}
 	if created := fmt.Sprintf("+ %d created", total); !strings.Contains(log, created) {
 		t.Errorf("up's summary lacks %q (every resource of the plan):\n%s", created, log)
 	}
