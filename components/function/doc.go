@@ -73,8 +73,9 @@
 // Secret volumes (only the named key projected) mounted read-only under
 // /var/run/secrets/nimbus/LINK-KEY, the variable set to the file's path. With RunOnDeploy the
 // function is a Job (batch/v1, named by the engine NAME-xxxxxxxx) instead of a Service: the same
-// container with RunOnDeploy.Input as its argument, restartPolicy Never, backoffLimit 1,
-// activeDeadlineSeconds twice TimeoutSeconds, after RunOnDeploy.After and DeployAfter; its pod
+// container with RunOnDeploy.Input as its argument and RUN_TIMEOUT set to TimeoutSeconds (a Go
+// duration), restartPolicy Never, backoffLimit 1, activeDeadlineSeconds twice TimeoutSeconds plus
+// a minute each to be scheduled, after RunOnDeploy.After and DeployAfter; its pod
 // template is annotated with the code hash, the input and each trigger, so a change of any
 // replaces the Job (a Job's template is immutable) and it runs again; the provider waits for it
 // to complete and fails the deploy when it fails; DeployStep is the Job. No pulumi.com/skipAwait

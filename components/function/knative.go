@@ -366,6 +366,9 @@ const (
 	CodeHashAnnotation      = "nimbus.dev/code-hash"
 	RunInputAnnotation      = "nimbus.dev/run-input"
 	TriggerAnnotationPrefix = "nimbus.dev/trigger-"
+	// RunTimeoutEnv is the variable a RunOnDeploy Job's container gets TimeoutSeconds in, as a Go
+	// duration ("120s"): how long one run may take.
+	RunTimeoutEnv = "RUN_TIMEOUT"
 )
 
 // job runs a RunOnDeploy function as a Kubernetes Job (batch/v1) that the deploy waits for: the
@@ -383,6 +386,8 @@ func (k Knative) job(ctx *pulumi.Context, fn *Function, name string, on knativeC
 		annotations[TriggerAnnotationPrefix+key] = v
 	}
 	container["args"] = pulumi.StringArray{pulumi.String(r.Input)}
+	// How long one run may take, for the program to stop cleanly before the Job's deadline.
+	container["env"] = append(container["env"].(pulumi.Array), pulumi.Map{"name": pulumi.String(RunTimeoutEnv), "value": pulumi.Sprintf("%ds", a.TimeoutSeconds)})
 	podSpec := pulumi.Map{
 		"serviceAccountName":           sa.Metadata.Name().Elem(),
 		"automountServiceAccountToken": pulumi.Bool(false),
@@ -405,9 +410,9 @@ func (k Knative) job(ctx *pulumi.Context, fn *Function, name string, on knativeC
 		Metadata:   &metav1.ObjectMetaArgs{Namespace: on.namespace, Labels: labels},
 		OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{
 			// One retry of a failed pod (a node lost, the database failing over), each within the
-			// function's timeout.
+			// function's timeout plus a minute to be scheduled and pull the image.
 			"backoffLimit":          pulumi.Int(attempts - 1),
-			"activeDeadlineSeconds": pulumi.Int(attempts * a.TimeoutSeconds),
+			"activeDeadlineSeconds": pulumi.Int(attempts * (a.TimeoutSeconds + 60)),
 			"template": pulumi.Map{
 				"metadata": pulumi.Map{"labels": labels, "annotations": annotations},
 				"spec":     podSpec,

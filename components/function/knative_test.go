@@ -92,7 +92,7 @@ func TestKnativeRunOnDeployJob(t *testing.T) {
 		"metadata.name":              nil, // named by the engine: a new run is created before the old Job goes
 		"metadata.namespace":         "nimbus",
 		"spec.backoffLimit":          1.0,
-		"spec.activeDeadlineSeconds": 240.0,
+		"spec.activeDeadlineSeconds": 360.0,
 		"spec.template.metadata.annotations": map[string]any{
 			"nimbus.dev/code-hash": functiontest.Hash, "nimbus.dev/run-input": `{"action":"migrate"}`,
 			"nimbus.dev/trigger-database": "uid-1 db-rw:5432/app",
@@ -109,6 +109,7 @@ func TestKnativeRunOnDeployJob(t *testing.T) {
 			"DB_PASSWORD":    map[string]any{"secretKeyRef": map[string]any{"name": "db-superuser", "key": "password"}},
 			"DB_SSLMODE":     "verify-full",
 			"DB_SSLROOTCERT": "/var/run/secrets/nimbus/db-sslrootcert/ca.crt",
+			"RUN_TIMEOUT":    "120s",
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

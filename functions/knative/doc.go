@@ -72,6 +72,6 @@
 // Services: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (the superuser, CNPG's
 // <cluster>-superuser secret, at the primary <cluster>-rw), DB_SSLMODE, DB_SSLROOTCERT,
 // DB_APP_USER and DB_APP_PASSWORD (the app role, CNPG's <cluster>-app secret; the password is
-// taken as is) and MIGRATE_TIMEOUT (default 5m). It reads no IMAGES_BUCKET, PORT or DB_MAX_CONNS
+// taken as is) and RUN_TIMEOUT (default 5m). It reads no IMAGES_BUCKET, PORT or DB_MAX_CONNS
 // (a run uses one connection).
 package knative

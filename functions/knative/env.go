@@ -108,7 +108,7 @@ func LoadEnv(function string, getenv func(string) string) (Env, error) {
 	return env, nil
 }
 
-// DefaultMigrateTimeout is MIGRATE_TIMEOUT's default: the whole run, connecting included.
+// DefaultMigrateTimeout is RUN_TIMEOUT's default: the whole run, connecting included.
 const DefaultMigrateTimeout = 5 * time.Minute
 
 // MigrateEnv is the configuration of the migrate job (cmd/migrate-job), read from its environment.
@@ -119,7 +119,7 @@ type MigrateEnv struct {
 	// App is the role the api and worker connect as: DB_APP_USER and DB_APP_PASSWORD, from CNPG's
 	// <cluster>-app secret (keys username and password).
 	App postgres.AppRole
-	// Timeout bounds the run (MIGRATE_TIMEOUT, a Go duration, default DefaultMigrateTimeout).
+	// Timeout bounds the run (RUN_TIMEOUT, a Go duration, default DefaultMigrateTimeout).
 	Timeout time.Duration
 }
 
@@ -128,7 +128,7 @@ type MigrateEnv struct {
 // (never a password) and what is allowed.
 func LoadMigrateEnv(getenv func(string) string) (MigrateEnv, error) {
 	r := &envReader{getenv: getenv, who: "the migrate job"}
-	env := MigrateEnv{DB: r.db("the CNPG superuser secret's password key"), Timeout: r.duration("MIGRATE_TIMEOUT", "5m", DefaultMigrateTimeout)}
+	env := MigrateEnv{DB: r.db("the CNPG superuser secret's password key"), Timeout: r.duration("RUN_TIMEOUT", "5m", DefaultMigrateTimeout)}
 	env.DB.MaxConns = 1
 	if env.App.Name = r.need("DB_APP_USER"); env.App.Name != "" {
 		if postgres.ValidateRoleName(env.App.Name) != nil {

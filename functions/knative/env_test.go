@@ -143,7 +143,7 @@ func TestLoadMigrateEnv(t *testing.T) {
 		},
 		"all set": {
 			reason: "every optional variable; the servers' variables (PORT, DB_MAX_CONNS, IMAGES_BUCKET) are not read, so not even a bad value of theirs matters",
-			env:    with("DB_PORT", "6432", "DB_SSLMODE", "verify-full", "DB_SSLROOTCERT", "/ca/ca.crt", "MIGRATE_TIMEOUT", "90s", "PORT", "x", "DB_MAX_CONNS", "999", "IMAGES_BUCKET", ""),
+			env:    with("DB_PORT", "6432", "DB_SSLMODE", "verify-full", "DB_SSLROOTCERT", "/ca/ca.crt", "RUN_TIMEOUT", "90s", "PORT", "x", "DB_MAX_CONNS", "999", "IMAGES_BUCKET", ""),
 			want: knative.MigrateEnv{DB: knative.DBEnv{Host: "images-rw", Name: "app", User: "postgres", Password: superPW, Port: 6432, SSLMode: "verify-full", SSLRootCert: "/ca/ca.crt", MaxConns: 1},
 				App: app, Timeout: 90 * time.Second},
 		},
@@ -159,17 +159,17 @@ func TestLoadMigrateEnv(t *testing.T) {
 		},
 		"bad values": {
 			reason: "each bad value is named with what is allowed, all at once",
-			env:    with("DB_PORT", "x", "DB_SSLMODE", "on", "MIGRATE_TIMEOUT", "soon", "DB_APP_USER", "nimbus-app"),
+			env:    with("DB_PORT", "x", "DB_SSLMODE", "on", "RUN_TIMEOUT", "soon", "DB_APP_USER", "nimbus-app"),
 			wantErrs: []string{
 				`DB_PORT must be a port number between 1 and 65535, got "x"`,
 				`DB_SSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full, got "on"`,
-				`MIGRATE_TIMEOUT must be a positive Go duration such as 5m, got "soon"`,
+				`RUN_TIMEOUT must be a positive Go duration such as 5m, got "soon"`,
 				`DB_APP_USER must be a role name of 1 to 63 letters, digits or underscores, not starting with a digit, pg_ or rds, got "nimbus-app"`,
 			},
 		},
 		"negative timeout": {
-			reason: "a deadline in the past would fail every run", env: with("MIGRATE_TIMEOUT", "-1m"),
-			wantErrs: []string{`MIGRATE_TIMEOUT must be a positive Go duration such as 5m, got "-1m"`},
+			reason: "a deadline in the past would fail every run", env: with("RUN_TIMEOUT", "-1m"),
+			wantErrs: []string{`RUN_TIMEOUT must be a positive Go duration such as 5m, got "-1m"`},
 		},
 		"reserved name": {
 			reason: "pg_ names are PostgreSQL's", env: with("DB_APP_USER", "pg_app"),

@@ -10,7 +10,9 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"io"
 	"math/big"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -265,7 +267,7 @@ func TestMigrateJob(t *testing.T) {
 }
 
 // TestMigrateJobCancelled: a run waiting on the migration lock (another migrator holds it) ends
-// with exit 1 when MIGRATE_TIMEOUT runs out, or at once on SIGTERM (the Job deleted), saying why,
+// with exit 1 when RUN_TIMEOUT runs out, or at once on SIGTERM (the Job deleted), saying why,
 // and commits nothing.
 func TestMigrateJobCancelled(t *testing.T) {
 	pg, caFile, db := cnpgPostgres(t)
@@ -282,17 +284,17 @@ func TestMigrateJobCancelled(t *testing.T) {
 		return n > 0
 	}
 
-	t.Run("MIGRATE_TIMEOUT", func(t *testing.T) {
+	t.Run("RUN_TIMEOUT", func(t *testing.T) {
 		env := jobEnv(pg, caFile)
-		env["MIGRATE_TIMEOUT"] = "1s"
+		env["RUN_TIMEOUT"] = "1s"
 		start := time.Now()
 		got := runJob(t, env)
 		took := time.Since(start)
-		if got.Code != 1 || !strings.Contains(got.Stderr, "migrate-job: ") || !strings.Contains(got.Stderr, "MIGRATE_TIMEOUT of 1s ran out") {
-			t.Errorf("exit %d, stderr %q; want exit 1 saying MIGRATE_TIMEOUT ran out", got.Code, got.Stderr)
+		if got.Code != 1 || !strings.Contains(got.Stderr, "migrate-job: ") || !strings.Contains(got.Stderr, "RUN_TIMEOUT of 1s ran out") {
+			t.Errorf("exit %d, stderr %q; want exit 1 saying RUN_TIMEOUT ran out", got.Code, got.Stderr)
 		}
 		if took > 10*time.Second {
-			t.Errorf("the run took %v with MIGRATE_TIMEOUT=1s", took)
+			t.Errorf("the run took %v with RUN_TIMEOUT=1s", took)
 		}
 	})
 
@@ -336,4 +338,55 @@ func sqlStateOf(err error) string {
 		return pgErr.SQLState()
 	}
 	return ""
+}
+
+// TestMigrateJobWaitsForTheDatabase: the Job may start before CNPG's primary accepts connections.
+// The run is pointed at a port nothing listens on; two seconds later a TCP relay to the real
+// PostgreSQL opens there, and the run, which kept trying, migrates and exits 0.
+func TestMigrateJobWaitsForTheDatabase(t *testing.T) {
+	pg, caFile, _ := cnpgPostgres(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close() // nothing listens there now: connection refused
+	env := jobEnv(pg, caFile)
+	env["DB_PORT"] = strconv.Itoa(port)
+	env["RUN_TIMEOUT"] = "30s"
+	cmd, stdout, stderr := jobCommand(t, env)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	relay, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatalf("cannot listen again on port %d: %v", port, err)
+	}
+	t.Cleanup(func() { relay.Close() })
+	go func() {
+		for {
+			c, err := relay.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				up, err := net.Dial("tcp", "localhost:"+strconv.Itoa(pg.Port))
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go io.Copy(up, c)
+				io.Copy(c, up)
+			}()
+		}
+	}()
+	got := finished(t, cmd.Wait(), stdout, stderr)
+	if got.Code != 0 || !strings.Contains(got.Stdout, "0001_create_images") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 0 having applied the migrations", got.Code, got.Stdout, got.Stderr)
+	}
+	if !strings.Contains(got.Stderr, "cannot be reached yet (attempt 1)") {
+		t.Errorf("stderr %q: want the retries reported", got.Stderr)
+	}
 }

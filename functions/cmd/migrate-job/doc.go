@@ -7,12 +7,18 @@
 //
 // Environment (knative.LoadMigrateEnv, docs/function-contract.md): DB_HOST, DB_PORT, DB_NAME,
 // DB_USER, DB_PASSWORD, DB_SSLMODE (default verify-full), DB_SSLROOTCERT, DB_APP_USER,
-// DB_APP_PASSWORD, and MIGRATE_TIMEOUT (a Go duration bounding the whole run, default 5m).
+// DB_APP_PASSWORD, and RUN_TIMEOUT (a Go duration bounding the whole run, default 5m; the Job sets
+// it to the function's timeout).
+//
+// While the database cannot be reached (no such host, connection refused: the Job may start
+// before CNPG's primary accepts connections) it tries again, after 1 s, then twice as long each
+// time up to 5 s, until RUN_TIMEOUT; any answer from the server (a wrong password, a certificate
+// not trusted) fails at once.
 //
 // It prints one JSON line {"applied":[...versions...]} to stdout (an empty list when the schema
 // was up to date) and exits 0. It exits 2, printing "migrate-job: ..." to stderr, when the
 // environment is invalid (every bad variable named, no password shown), and 1 when the migration
-// fails: the database cannot be reached, a migration or the app role fails, MIGRATE_TIMEOUT runs
+// fails: the database cannot be reached, a migration or the app role fails, RUN_TIMEOUT runs
 // out, or SIGTERM (the Job deleted) or SIGINT arrives. A failed run commits nothing, so the Job
 // may retry it; running it again, or concurrently, is safe.
 package main
