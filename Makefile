@@ -6,7 +6,12 @@ FORMAT ?= text
 
 .PHONY: run plan artifacts test test-deps lint unit functions-test bench-test mermaid-check golden bench-build pulumi-cli kube-tools
 
-run: plan
+## run: the quick start. Deploys the local stack (Pulumi.local.yaml: Kubernetes with Knative and
+## CloudNativePG) with the real engine; with no kubeconfig context set it renders the manifests to
+## .nimbus/local/manifests. The first run on a machine builds the pinned Pulumi CLI and the
+## Kubernetes provider from module sources (about 15-20 minutes on 2 cores), once.
+run: artifacts
+	go run ./cmd/nimbus up --stack local --yes
 
 ## plan: the offline plan of STACK (default prod) in FORMAT (text, json, markdown, mermaid).
 plan: artifacts
@@ -25,8 +30,8 @@ test: test-deps lint pulumi-cli kube-tools artifacts mermaid-check bench-test un
 pulumi-cli:
 	go run ./cmd/nimbus pulumi version
 
-## kube-tools: kube-apiserver and the Kubernetes provider for internal/kubetest, built once into the
-## user cache folder from tools/ (cold: about 7 and 11 minutes on 2 cores; longer under load).
+## kube-tools: kube-apiserver and the Kubernetes provider (internal/sourcebuilt), built once into
+## the user cache folder from tools/ (cold: about 7 and 10-18 minutes on 2 cores, more under load).
 kube-tools:
 	go test -count=1 -timeout 60m -run '^TestBinaries$$' ./internal/kubetest/
 
