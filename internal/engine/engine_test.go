@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sync"
 	"testing"
@@ -48,8 +49,12 @@ func project(t *testing.T, stackFiles map[string][]byte) string {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{"Pulumi.yaml": b}
+	// A stack file's encryptionsalt belongs to the passphrase it was made with (the committed
+	// Pulumi.local.yaml's: the empty one the engine gives the local stack). Each test picks its
+	// own passphrase, so the copy leaves the salt out and the CLI makes a new one.
+	salt := regexp.MustCompile(`(?m)^encryptionsalt:.*\n?`)
 	for name, body := range stackFiles {
-		files["Pulumi."+name+".yaml"] = body
+		files["Pulumi."+name+".yaml"] = salt.ReplaceAll(body, nil)
 	}
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
