@@ -29,8 +29,14 @@ const AppPrivileges = "SELECT, INSERT, UPDATE, DELETE"
 type AppRole struct {
 	// Name of the role (DB_APP_USER).
 	Name string
-	// Password set on the role on every run, so that a regenerated secret takes effect.
+	// Password set on the role on every run, so that a regenerated secret takes effect. Empty
+	// with Group.
 	Password string
+	// Group makes the role a group (NOLOGIN, no password) whose members are the functions' own
+	// login roles, each authenticated by the platform: on Cloud SQL with IAM database
+	// authentication, every function's service account is a database user (Cloud SQL creates it,
+	// with the group among its database roles), and the privileges below are the group's.
+	Group bool
 }
 
 // roleNameRE is compiled on first use: compiling it at package initialisation cost every
@@ -55,7 +61,10 @@ func (r AppRole) Validate() error {
 	if err := ValidateRoleName(r.Name); err != nil {
 		errs = append(errs, err)
 	}
-	if r.Password == "" {
+	switch {
+	case r.Group && r.Password != "":
+		errs = append(errs, fmt.Errorf("app role %q is a group (NOLOGIN), which takes no password", r.Name))
+	case !r.Group && r.Password == "":
 		errs = append(errs, fmt.Errorf("app role %q needs a password", r.Name))
 	}
 	return errors.Join(errs...)
@@ -66,7 +75,8 @@ func (r AppRole) Validate() error {
 //
 //   - the role exists with LOGIN and no other attribute (created if missing; an existing one
 //     with SUPERUSER, REPLICATION or BYPASSRLS is an error, as only a superuser could remove
-//     them), is a member of no other role, and has the password of role.Password;
+//     them), is a member of no other role, and has the password of role.Password; a Group
+//     role is the same with NOLOGIN and no password instead;
 //   - it does not own the database: an owner holds every privilege on it and, from PostgreSQL
 //     15, through pg_database_owner, on schema public too, which no REVOKE takes away. A
 //     database the role owns (CloudNativePG's bootstrap.initdb.owner makes it so) is given to
@@ -127,14 +137,21 @@ func ensureAppRole(ctx context.Context, tx pgx.Tx, role AppRole) error {
 			return fmt.Errorf("role %q has %s: the app role must have LOGIN and no other attribute; drop it or remove them as a superuser", role.Name, strings.Join(attrs, ", "))
 		}
 	}
-	verifier, err := passwordLiteral(role.Password)
-	if err != nil {
-		return err
-	}
-	if created {
-		err = exec("create role "+role.Name, "CREATE ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L", role.Name, verifier)
-	} else {
-		err = exec("set the attributes and password of role "+role.Name, "ALTER ROLE %I WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD %L", role.Name, verifier)
+	switch {
+	case role.Group && created:
+		err = exec("create group role "+role.Name, "CREATE ROLE %I WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS", role.Name)
+	case role.Group:
+		err = exec("set the attributes of group role "+role.Name, "ALTER ROLE %I WITH NOLOGIN NOCREATEDB NOCREATEROLE PASSWORD NULL", role.Name)
+	default:
+		var verifier string
+		if verifier, err = passwordLiteral(role.Password); err != nil {
+			return err
+		}
+		if created {
+			err = exec("create role "+role.Name, "CREATE ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L", role.Name, verifier)
+		} else {
+			err = exec("set the attributes and password of role "+role.Name, "ALTER ROLE %I WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD %L", role.Name, verifier)
+		}
 	}
 	if err != nil {
 		return err

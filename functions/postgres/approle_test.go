@@ -502,3 +502,70 @@ func TestAppRoleOwnsDatabaseRefused(t *testing.T) {
 		t.Errorf("after the failed run: owner %q, schema_migrations exists %v; want the app role still owning it and nothing committed", owner, migrated)
 	}
 }
+
+// TestAppRoleGroup: with Group the app role is a NOLOGIN group without a password, as on Cloud
+// SQL with IAM database authentication, where each function's service account is a login role
+// the platform makes a member of it. A member holds exactly the group's privileges, and a second
+// run keeps the membership.
+func TestAppRoleGroup(t *testing.T) {
+	t.Parallel()
+	pg := testenv.StartPostgres(t)
+	masterURL := pg.CreateOwner(t, "images", master, masterPW)
+	mp := pool(masterURL)
+	defer mp.Close()
+	ctx := context.Background()
+	group := postgres.AppRole{Name: app, Group: true}
+	if _, err := postgres.MigrateWithAppRole(ctx, mp, group); err != nil {
+		t.Fatal(err)
+	}
+	// What Cloud SQL does for a CLOUD_IAM_SERVICE_ACCOUNT user with database roles [app].
+	su, err := pgx.Connect(ctx, pg.URL("images"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer su.Close(ctx)
+	for _, stmt := range []string{`CREATE ROLE "api-sa@p.iam" LOGIN PASSWORD 'token-1'`, `GRANT ` + app + ` TO "api-sa@p.iam"`} {
+		if _, err := su.Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var login bool
+	var password *string
+	if err := su.QueryRow(ctx, `SELECT rolcanlogin, rolpassword FROM pg_authid WHERE rolname = $1`, app).Scan(&login, &password); err != nil {
+		t.Fatal(err)
+	}
+	if login || password != nil {
+		t.Errorf("the group role: login %v, password set %v; want NOLOGIN and no password", login, password != nil)
+	}
+	// A second run, as on every deploy, keeps the member's privileges.
+	if _, err := postgres.MigrateWithAppRole(ctx, mp, group); err != nil {
+		t.Fatal(err)
+	}
+	memberPool := pool(pg.URLAs("api-sa@p.iam", "token-1", "images"))
+	defer memberPool.Close()
+	store := postgres.NewStore(memberPool)
+	id := images.NewID()
+	if err := store.Create(ctx, images.Image{ID: id, Status: images.StatusPending, OriginalKey: images.OriginalKey(id), ContentType: images.TypePNG, SizeBytes: 3}); err != nil {
+		t.Fatalf("a member of the group cannot insert: %v", err)
+	}
+	db, err := memberPool.Get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pgErr *pgconn.PgError
+	if _, err := db.Exec(ctx, `CREATE TABLE t (x int)`); !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+		t.Errorf("a member of the group created a table: %v", err)
+	}
+
+	for name, tc := range map[string]struct {
+		role postgres.AppRole
+		want string
+	}{
+		"GroupWithPassword": {role: postgres.AppRole{Name: app, Group: true, Password: "p"}, want: "is a group (NOLOGIN), which takes no password"},
+		"LoginWithout":      {role: postgres.AppRole{Name: app}, want: "needs a password"},
+	} {
+		if err := tc.role.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: want %q, got %v", name, tc.want, err)
+		}
+	}
+}
