@@ -7,22 +7,27 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/nimbus-iac/nimbus/functions/gcp"
 	"github.com/nimbus-iac/nimbus/functions/postgres"
 )
 
 // PoolConfig returns the pgx pool configuration for db: the serverless settings of package
 // postgres (no connection kept, no session state, so a pooler in transaction mode works), at most
 // db.MaxConns connections, TLS as db.SSLMode says (verify-full trusts DB_SSLROOTCERT when set,
-// else the system roots, which in the image are its CA bundle).
+// else the system roots, which in the image are its CA bundle). With DB_AUTH=cloudsql-iam it has no
+// password: each new connection logs in with an access token from db.TokenSource (or
+// Application Default Credentials), see gcp.UseIAMAuth.
 func PoolConfig(db DBEnv) (*pgxpool.Config, error) {
 	kv := []string{
 		"host=" + quote(db.Host),
 		fmt.Sprintf("port=%d", db.Port),
 		"dbname=" + quote(db.Name),
 		"user=" + quote(db.User),
-		"password=" + quote(db.Password),
 		"sslmode=" + quote(db.SSLMode),
 		"connect_timeout=5",
+	}
+	if db.Auth != DBAuthCloudSQLIAM {
+		kv = append(kv, "password="+quote(db.Password))
 	}
 	if db.SSLRootCert != "" {
 		kv = append(kv, "sslrootcert="+quote(db.SSLRootCert))
@@ -34,6 +39,15 @@ func PoolConfig(db DBEnv) (*pgxpool.Config, error) {
 	}
 	postgres.ServerlessConfig(cfg)
 	cfg.MaxConns = db.MaxConns
+	if db.Auth == DBAuthCloudSQLIAM {
+		ts := db.TokenSource
+		if ts == nil {
+			if ts, err = gcp.DefaultTokenSource(context.Background()); err != nil {
+				return nil, err
+			}
+		}
+		gcp.UseIAMAuth(cfg, ts)
+	}
 	return cfg, nil
 }
 

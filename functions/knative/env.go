@@ -9,6 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/oauth2"
+
+	"github.com/nimbus-iac/nimbus/functions/gcp"
+	"github.com/nimbus-iac/nimbus/functions/gcp/topic"
 	"github.com/nimbus-iac/nimbus/functions/images"
 	"github.com/nimbus-iac/nimbus/functions/postgres"
 )
@@ -29,6 +33,16 @@ const (
 	// DefaultSSLMode is DB_SSLMODE's default: the server's certificate must chain to a trusted
 	// root (the image's CA bundle, or DB_SSLROOTCERT) and name DB_HOST.
 	DefaultSSLMode = "verify-full"
+	// DB_AUTH values: a password from DB_PASSWORD, or Cloud SQL IAM database authentication.
+	DBAuthPassword    = "password"
+	DBAuthCloudSQLIAM = "cloudsql-iam"
+	// JOBS_DELIVERY values of the worker: Knative's CloudEvents from a Trigger (the default, so
+	// that the Knative stacks need no new variable), or Pub/Sub push envelopes.
+	DeliveryCloudEvents = "cloudevents"
+	DeliveryPubSubPush  = "pubsub-push"
+	// IMAGES_STORE values: the S3 API (the default) or Cloud Storage.
+	StoreS3  = "s3"
+	StoreGCS = "gcs"
 	// DB_MAX_CONNS bounds.
 	MinMaxConns = 1
 	MaxMaxConns = 50
@@ -41,11 +55,25 @@ type Env struct {
 	Port          int           // PORT, default 8080 (Knative sets it)
 	Host          string        // HOST: the address to listen on, default all interfaces
 	Bucket        string        // IMAGES_BUCKET
-	BrokerURL     string        // JOBS_BROKER_URL, api only
+	Store         string        // IMAGES_STORE: StoreS3 (default) or StoreGCS
+	BrokerURL     string        // JOBS_BROKER_URL, api only; exactly one of it and Topic
+	Topic         string        // JOBS_TOPIC (projects/P/topics/T), api only
 	EventSource   string        // JOBS_EVENT_SOURCE, api only, default DefaultEventSource
 	MaxUpload     int64         // MAX_UPLOAD_BYTES, api only, default images.DefaultMaxUploadBytes
 	ShutdownGrace time.Duration // SHUTDOWN_GRACE, default DefaultShutdownGrace
+	Push          PushEnv       // worker only
 	DB            DBEnv
+}
+
+// PushEnv is the worker's delivery: Knative CloudEvents or Pub/Sub push.
+type PushEnv struct {
+	Delivery string // JOBS_DELIVERY: DeliveryCloudEvents (default) or DeliveryPubSubPush
+	// MaxDeliveryAttempts is PUBSUB_MAX_DELIVERY_ATTEMPTS, the push subscription's dead-letter
+	// policy's maxDeliveryAttempts (5 to 100), required with DeliveryPubSubPush.
+	MaxDeliveryAttempts int
+	// Audience (PUBSUB_AUDIENCE) turns on the OIDC check of every push; ServiceAccount
+	// (PUBSUB_SERVICE_ACCOUNT, needs Audience) is the only push identity allowed.
+	Audience, ServiceAccount string
 }
 
 // DBEnv says how to reach the database; Kubernetes fills the credentials from the CNPG
@@ -56,6 +84,12 @@ type DBEnv struct {
 	SSLMode                    string // DB_SSLMODE, default verify-full
 	SSLRootCert                string // DB_SSLROOTCERT: a PEM file of the roots to trust, optional
 	MaxConns                   int32  // DB_MAX_CONNS, default postgres.MaxConns, 1 to 50
+	// Auth is DB_AUTH: DBAuthPassword (default) or DBAuthCloudSQLIAM (no DB_PASSWORD; User is
+	// the Cloud SQL IAM user, a service account's email without ".gserviceaccount.com").
+	Auth string
+	// TokenSource gives the access tokens of DBAuthCloudSQLIAM; nil means Application Default
+	// Credentials (gcp.DefaultTokenSource), found when the pool opens. Never from the environment.
+	TokenSource oauth2.TokenSource `json:"-"`
 }
 
 // LoadEnv reads the configuration of function (FunctionAPI or FunctionWorker) with getenv
@@ -67,9 +101,17 @@ func LoadEnv(function string, getenv func(string) string) (Env, error) {
 	switch function {
 	case FunctionAPI:
 		env.Bucket = r.need("IMAGES_BUCKET")
-		if env.BrokerURL = r.need("JOBS_BROKER_URL"); env.BrokerURL != "" {
+		env.BrokerURL, env.Topic = r.get("JOBS_BROKER_URL"), r.get("JOBS_TOPIC")
+		switch {
+		case env.BrokerURL == "" && env.Topic == "", env.BrokerURL != "" && env.Topic != "":
+			r.fail("exactly one of JOBS_BROKER_URL (a Knative Broker's ingress URL) and JOBS_TOPIC (a Pub/Sub topic, projects/P/topics/T) is required by %s, got JOBS_BROKER_URL %q and JOBS_TOPIC %q", r.who, env.BrokerURL, env.Topic)
+		case env.BrokerURL != "":
 			if u, err := url.Parse(env.BrokerURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				r.fail("JOBS_BROKER_URL must be an absolute http or https URL (the Broker's ingress), got %q", env.BrokerURL)
+			}
+		default:
+			if _, err := topic.ParseTopic(env.Topic); err != nil {
+				r.fail("JOBS_TOPIC: %w", err)
 			}
 		}
 		env.EventSource = DefaultEventSource
@@ -86,6 +128,7 @@ func LoadEnv(function string, getenv func(string) string) (Env, error) {
 		}
 	case FunctionWorker:
 		env.Bucket = r.need("IMAGES_BUCKET")
+		env.Push = r.push()
 	default:
 		return Env{}, fmt.Errorf("unknown function %q: want %s or %s", function, FunctionAPI, FunctionWorker)
 	}
@@ -93,7 +136,8 @@ func LoadEnv(function string, getenv func(string) string) (Env, error) {
 	env.Host = r.get("HOST")
 	env.ShutdownGrace = r.duration("SHUTDOWN_GRACE", "25s", DefaultShutdownGrace)
 
-	env.DB = r.db("the CNPG app secret's password key")
+	env.Store = r.oneOf("IMAGES_STORE", StoreS3, StoreS3, StoreGCS)
+	env.DB = r.db("the CNPG app secret's password key", true)
 	env.DB.MaxConns = postgres.MaxConns
 	if v := r.get("DB_MAX_CONNS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -128,7 +172,7 @@ type MigrateEnv struct {
 // (never a password) and what is allowed.
 func LoadMigrateEnv(getenv func(string) string) (MigrateEnv, error) {
 	r := &envReader{getenv: getenv, who: "the migrate job"}
-	env := MigrateEnv{DB: r.db("the CNPG superuser secret's password key"), Timeout: r.duration("RUN_TIMEOUT", "5m", DefaultMigrateTimeout)}
+	env := MigrateEnv{DB: r.db("the CNPG superuser secret's password key", false), Timeout: r.duration("RUN_TIMEOUT", "5m", DefaultMigrateTimeout)}
 	env.DB.MaxConns = 1
 	if env.App.Name = r.need("DB_APP_USER"); env.App.Name != "" {
 		if postgres.ValidateRoleName(env.App.Name) != nil {
@@ -193,13 +237,64 @@ func (r *envReader) duration(name, example string, def time.Duration) time.Durat
 	return d
 }
 
+// oneOf reads a variable that must be one of allowed, def when unset.
+func (r *envReader) oneOf(name, def string, allowed ...string) string {
+	v := r.get(name)
+	if v == "" {
+		return def
+	}
+	if !slices.Contains(allowed, v) {
+		r.fail("%s must be one of %s, got %q", name, strings.Join(allowed, ", "), v)
+	}
+	return v
+}
+
+// push reads the worker's delivery variables.
+func (r *envReader) push() PushEnv {
+	p := PushEnv{Delivery: r.oneOf("JOBS_DELIVERY", DeliveryCloudEvents, DeliveryCloudEvents, DeliveryPubSubPush)}
+	p.Audience, p.ServiceAccount = r.get("PUBSUB_AUDIENCE"), r.get("PUBSUB_SERVICE_ACCOUNT")
+	attempts := r.get("PUBSUB_MAX_DELIVERY_ATTEMPTS")
+	if p.Delivery != DeliveryPubSubPush {
+		for _, name := range []string{"PUBSUB_MAX_DELIVERY_ATTEMPTS", "PUBSUB_AUDIENCE", "PUBSUB_SERVICE_ACCOUNT"} {
+			if r.get(name) != "" {
+				r.fail("%s is read only with JOBS_DELIVERY=%s, got JOBS_DELIVERY %q", name, DeliveryPubSubPush, p.Delivery)
+			}
+		}
+		return p
+	}
+	if attempts == "" {
+		r.fail("PUBSUB_MAX_DELIVERY_ATTEMPTS is required by %s with JOBS_DELIVERY=%s (the push subscription's deadLetterPolicy.maxDeliveryAttempts, %d to %d)", r.who, DeliveryPubSubPush, gcp.MinDeliveryAttempts, gcp.MaxDeliveryAttempts)
+	} else if n, err := strconv.Atoi(attempts); err != nil || n < gcp.MinDeliveryAttempts || n > gcp.MaxDeliveryAttempts {
+		r.fail("PUBSUB_MAX_DELIVERY_ATTEMPTS must be a whole number between %d and %d (Pub/Sub's bounds of maxDeliveryAttempts), got %q", gcp.MinDeliveryAttempts, gcp.MaxDeliveryAttempts, attempts)
+	} else {
+		p.MaxDeliveryAttempts = n
+	}
+	if p.ServiceAccount != "" && p.Audience == "" {
+		r.fail("PUBSUB_SERVICE_ACCOUNT needs PUBSUB_AUDIENCE (the push subscription's OIDC audience), got PUBSUB_SERVICE_ACCOUNT %q and no audience", p.ServiceAccount)
+	}
+	if p.ServiceAccount != "" && !strings.Contains(p.ServiceAccount, "@") {
+		r.fail("PUBSUB_SERVICE_ACCOUNT must be a service account email, got %q", p.ServiceAccount)
+	}
+	return p
+}
+
 // db reads DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (from the secret key passwordKey
-// names), DB_SSLMODE and DB_SSLROOTCERT; not DB_MAX_CONNS.
-func (r *envReader) db(passwordKey string) DBEnv {
+// names), DB_SSLMODE, DB_SSLROOTCERT and, when iamAllowed, DB_AUTH; not DB_MAX_CONNS.
+func (r *envReader) db(passwordKey string, iamAllowed bool) DBEnv {
 	db := DBEnv{SSLMode: DefaultSSLMode, SSLRootCert: r.get("DB_SSLROOTCERT")}
 	db.Host, db.Name, db.User = r.need("DB_HOST"), r.need("DB_NAME"), r.need("DB_USER")
+	if iamAllowed {
+		db.Auth = r.oneOf("DB_AUTH", DBAuthPassword, DBAuthPassword, DBAuthCloudSQLIAM)
+	}
 	// The password is taken as is: a secret's value may begin or end with spaces.
-	if db.Password = r.getenv("DB_PASSWORD"); db.Password == "" {
+	db.Password = r.getenv("DB_PASSWORD")
+	switch {
+	case db.Auth == DBAuthCloudSQLIAM:
+		if db.Password != "" {
+			r.fail("DB_PASSWORD must not be set with DB_AUTH=%s (every connection logs in with an IAM access token)", DBAuthCloudSQLIAM)
+		}
+		db.User = gcp.IAMUser(db.User)
+	case db.Password == "":
 		r.fail("DB_PASSWORD is required by %s (%s)", r.who, passwordKey)
 	}
 	db.Port = r.port("DB_PORT", 5432)

@@ -30,7 +30,19 @@ func TestLoadEnv(t *testing.T) {
 		}
 		return m
 	}
-	db := knative.DBEnv{Host: "images-rw", Name: "app", User: "app", Password: " secret ", Port: 5432, SSLMode: "verify-full", MaxConns: 2}
+	db := knative.DBEnv{Host: "images-rw", Name: "app", User: "app", Password: " secret ", Port: 5432, SSLMode: "verify-full", MaxConns: 2, Auth: "password"}
+	iamDB := knative.DBEnv{Host: "10.1.2.3", Name: "app", User: "worker@p.iam", Port: 5432, SSLMode: "verify-full", MaxConns: 2, Auth: "cloudsql-iam"}
+	gcpBase := map[string]string{"IMAGES_BUCKET": "b", "IMAGES_STORE": "gcs", "DB_HOST": "10.1.2.3", "DB_NAME": "app", "DB_USER": "worker@p.iam.gserviceaccount.com", "DB_AUTH": "cloudsql-iam"}
+	gcpWith := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range gcpBase {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
 	for name, tc := range map[string]struct {
 		reason   string
 		function string
@@ -40,17 +52,63 @@ func TestLoadEnv(t *testing.T) {
 	}{
 		"api defaults": {
 			reason: "the required variables only", function: knative.FunctionAPI, env: base,
-			want: knative.Env{Port: 8080, Bucket: "b", BrokerURL: base["JOBS_BROKER_URL"], EventSource: knative.DefaultEventSource, MaxUpload: 10 << 20, ShutdownGrace: 25 * time.Second, DB: db},
+			want: knative.Env{Port: 8080, Bucket: "b", Store: "s3", BrokerURL: base["JOBS_BROKER_URL"], EventSource: knative.DefaultEventSource, MaxUpload: 10 << 20, ShutdownGrace: 25 * time.Second, DB: db},
+		},
+		"api on cloud run": {
+			reason: "Pub/Sub topic, Cloud Storage, Cloud SQL IAM: no password, the service account's database user", function: knative.FunctionAPI,
+			env:  gcpWith("JOBS_TOPIC", "projects/my-proj/topics/jobs"),
+			want: knative.Env{Port: 8080, Bucket: "b", Store: "gcs", Topic: "projects/my-proj/topics/jobs", EventSource: knative.DefaultEventSource, MaxUpload: 10 << 20, ShutdownGrace: 25 * time.Second, DB: iamDB},
+		},
+		"worker on cloud run": {
+			reason: "Pub/Sub push with OIDC", function: knative.FunctionWorker,
+			env: gcpWith("JOBS_DELIVERY", "pubsub-push", "PUBSUB_MAX_DELIVERY_ATTEMPTS", "5", "PUBSUB_AUDIENCE", "https://w.run.app", "PUBSUB_SERVICE_ACCOUNT", "push@p.iam.gserviceaccount.com"),
+			want: knative.Env{Port: 8080, Bucket: "b", Store: "gcs", ShutdownGrace: 25 * time.Second, DB: iamDB,
+				Push: knative.PushEnv{Delivery: "pubsub-push", MaxDeliveryAttempts: 5, Audience: "https://w.run.app", ServiceAccount: "push@p.iam.gserviceaccount.com"}},
+		},
+		"gcp bad values": {
+			reason: "each GCP variable is checked", function: knative.FunctionWorker,
+			env: gcpWith("DB_PASSWORD", "pw", "IMAGES_STORE", "azure", "DB_AUTH", "iam", "JOBS_DELIVERY", "pubsub-pull", "PUBSUB_AUDIENCE", "a"),
+			wantErrs: []string{
+				`IMAGES_STORE must be one of s3, gcs, got "azure"`,
+				`DB_AUTH must be one of password, cloudsql-iam, got "iam"`,
+				`JOBS_DELIVERY must be one of cloudevents, pubsub-push, got "pubsub-pull"`,
+				`PUBSUB_AUDIENCE is read only with JOBS_DELIVERY=pubsub-push`,
+			},
+		},
+		"push without attempts": {
+			reason: "the dead-letter policy's attempts are required, within Pub/Sub's bounds; an email needs an audience", function: knative.FunctionWorker,
+			env:      gcpWith("JOBS_DELIVERY", "pubsub-push", "PUBSUB_SERVICE_ACCOUNT", "push"),
+			wantErrs: []string{"PUBSUB_MAX_DELIVERY_ATTEMPTS is required", "PUBSUB_SERVICE_ACCOUNT needs PUBSUB_AUDIENCE", `PUBSUB_SERVICE_ACCOUNT must be a service account email, got "push"`},
+		},
+		"push attempts out of range": {
+			reason: "Pub/Sub allows 5 to 100", function: knative.FunctionWorker,
+			env:      gcpWith("JOBS_DELIVERY", "pubsub-push", "PUBSUB_MAX_DELIVERY_ATTEMPTS", "4"),
+			wantErrs: []string{`PUBSUB_MAX_DELIVERY_ATTEMPTS must be a whole number between 5 and 100 (Pub/Sub's bounds of maxDeliveryAttempts), got "4"`},
+		},
+		"iam with a password": {
+			reason: "no password with IAM authentication", function: knative.FunctionAPI,
+			env:      gcpWith("JOBS_TOPIC", "projects/my-proj/topics/jobs", "DB_PASSWORD", "pw"),
+			wantErrs: []string{"DB_PASSWORD must not be set with DB_AUTH=cloudsql-iam"},
+		},
+		"both job targets": {
+			reason: "exactly one of the Broker and the topic", function: knative.FunctionAPI,
+			env:      with("JOBS_TOPIC", "projects/my-proj/topics/jobs"),
+			wantErrs: []string{"exactly one of JOBS_BROKER_URL (a Knative Broker's ingress URL) and JOBS_TOPIC (a Pub/Sub topic, projects/P/topics/T) is required by the api server"},
+		},
+		"bad topic": {
+			reason: "a topic id alone is refused", function: knative.FunctionAPI,
+			env:      gcpWith("JOBS_TOPIC", "jobs"),
+			wantErrs: []string{`JOBS_TOPIC: topic must be projects/PROJECT/topics/TOPIC`},
 		},
 		"worker all set": {
 			reason: "every optional variable", function: knative.FunctionWorker,
 			env: with("PORT", "9090", "HOST", "127.0.0.1", "SHUTDOWN_GRACE", "5s", "DB_PORT", "6432", "DB_SSLMODE", "require", "DB_SSLROOTCERT", "/ca/ca.crt", "DB_MAX_CONNS", "8"),
-			want: knative.Env{Port: 9090, Host: "127.0.0.1", Bucket: "b", ShutdownGrace: 5 * time.Second,
-				DB: knative.DBEnv{Host: "images-rw", Name: "app", User: "app", Password: " secret ", Port: 6432, SSLMode: "require", SSLRootCert: "/ca/ca.crt", MaxConns: 8}},
+			want: knative.Env{Port: 9090, Host: "127.0.0.1", Bucket: "b", Store: "s3", ShutdownGrace: 5 * time.Second, Push: knative.PushEnv{Delivery: "cloudevents"},
+				DB: knative.DBEnv{Host: "images-rw", Name: "app", User: "app", Password: " secret ", Port: 6432, SSLMode: "require", SSLRootCert: "/ca/ca.crt", MaxConns: 8, Auth: "password"}},
 		},
 		"missing": {
 			reason: "every missing variable is named", function: knative.FunctionAPI, env: map[string]string{},
-			wantErrs: []string{"IMAGES_BUCKET is required", "JOBS_BROKER_URL is required", "DB_HOST is required", "DB_NAME is required", "DB_USER is required", "DB_PASSWORD is required"},
+			wantErrs: []string{"IMAGES_BUCKET is required", "exactly one of JOBS_BROKER_URL (a Knative Broker's ingress URL) and JOBS_TOPIC", "DB_HOST is required", "DB_NAME is required", "DB_USER is required", "DB_PASSWORD is required"},
 		},
 		"bad values": {
 			reason: "each bad value is named with what is allowed", function: knative.FunctionAPI,

@@ -7,6 +7,9 @@ import (
 	"os"
 
 	"github.com/nimbus-iac/nimbus/functions/awss3"
+	"github.com/nimbus-iac/nimbus/functions/gcp"
+	"github.com/nimbus-iac/nimbus/functions/gcp/gcs"
+	"github.com/nimbus-iac/nimbus/functions/gcp/topic"
 	"github.com/nimbus-iac/nimbus/functions/images"
 	"github.com/nimbus-iac/nimbus/functions/postgres"
 )
@@ -31,8 +34,21 @@ func (s *Server) Run(ctx context.Context) error {
 // blobs returns the S3 blob store: the SDK configuration from the AWS_* variables a Secret fills
 // (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and the endpoint of the S3-compatible
 // store (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL), with path-style addressing.
-func blobs(getenv func(string) string, bucket string) images.BlobStore {
-	return awss3.NewBlobs(awss3.NewClient(awss3.Config(getenv)), bucket)
+// With IMAGES_STORE=gcs it is Cloud Storage instead (gcp.Blobs: Application Default Credentials,
+// or STORAGE_EMULATOR_HOST).
+func blobs(getenv func(string) string, env Env) images.BlobStore {
+	if env.Store == StoreGCS {
+		return gcs.NewBlobs(env.Bucket)
+	}
+	return awss3.NewBlobs(awss3.NewClient(awss3.Config(getenv)), env.Bucket)
+}
+
+// jobs returns the Broker publisher, or the Pub/Sub one with JOBS_TOPIC.
+func jobs(env Env) (images.JobPublisher, error) {
+	if env.Topic != "" {
+		return topic.NewPublisher(env.Topic)
+	}
+	return NewBrokerPublisher(env.BrokerURL, env.EventSource), nil
 }
 
 // NewAPIServer returns the API server configured by getenv. It does no I/O: the database pool
@@ -43,9 +59,13 @@ func NewAPIServer(getenv func(string) string) (*Server, error) {
 		return nil, err
 	}
 	log := Logger()
+	pub, err := jobs(env)
+	if err != nil {
+		return nil, err
+	}
 	h, err := images.NewAPI(images.APIConfig{
-		Blobs:          blobs(getenv, env.Bucket),
-		Jobs:           NewBrokerPublisher(env.BrokerURL, env.EventSource),
+		Blobs:          blobs(getenv, env),
+		Jobs:           pub,
 		Meta:           postgres.NewStore(NewPool(env.DB)),
 		MaxUploadBytes: env.MaxUpload,
 		Logger:         log,
@@ -64,9 +84,20 @@ func NewWorkerServer(getenv func(string) string) (*Server, error) {
 	}
 	log := Logger()
 	meta := postgres.NewStore(NewPool(env.DB))
-	w, err := images.NewWorker(images.WorkerConfig{Blobs: blobs(getenv, env.Bucket), Meta: meta, Logger: log})
+	w, err := images.NewWorker(images.WorkerConfig{Blobs: blobs(getenv, env), Meta: meta, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Env: env, Handler: NewWorkerHandler(w, meta, log), Log: log}, nil
+	if env.Push.Delivery != DeliveryPubSubPush {
+		return &Server{Env: env, Handler: NewWorkerHandler(w, meta, log), Log: log}, nil
+	}
+	cfg := gcp.PushConfig{MaxDeliveryAttempts: env.Push.MaxDeliveryAttempts, Logger: log}
+	if env.Push.Audience != "" {
+		cfg.Verifier = gcp.NewGoogleTokenVerifier(env.Push.Audience, env.Push.ServiceAccount)
+	}
+	h, err := gcp.NewPushHandler(w, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{Env: env, Handler: h, Log: log}, nil
 }

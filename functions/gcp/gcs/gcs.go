@@ -1,0 +1,98 @@
+package gcs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"cloud.google.com/go/storage"
+	"google.golang.org/api/option"
+
+	"github.com/nimbus-iac/nimbus/functions/images"
+)
+
+// DefaultMaxGetBytes bounds what Blobs.Get reads into memory, as awss3's does.
+const DefaultMaxGetBytes = 64 << 20
+
+// Blobs is the Cloud Storage images.BlobStore over one bucket. Its client is created on first
+// use (Application Default Credentials, or the server at STORAGE_EMULATOR_HOST), with Options.
+type Blobs struct {
+	Bucket  string
+	Options []option.ClientOption
+	// MaxGetBytes bounds the size of objects Get reads; 0 means DefaultMaxGetBytes.
+	MaxGetBytes int64
+
+	mu     sync.Mutex
+	client *storage.Client
+}
+
+var _ images.BlobStore = (*Blobs)(nil)
+
+// NewBlobs returns the blob store for bucket; it does no I/O.
+func NewBlobs(bucket string, opts ...option.ClientOption) *Blobs {
+	return &Blobs{Bucket: bucket, Options: opts}
+}
+
+func (b *Blobs) object(ctx context.Context, key string) (*storage.ObjectHandle, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.client == nil {
+		c, err := storage.NewClient(context.WithoutCancel(ctx), b.Options...)
+		if err != nil {
+			return nil, fmt.Errorf("cannot create the Cloud Storage client: %w", err)
+		}
+		b.client = c
+	}
+	// A Put writes the same bytes for the same key (originals by image id, thumbnails by
+	// image id), so retrying it is safe although it has no precondition.
+	return b.client.Bucket(b.Bucket).Object(key).Retryer(storage.WithPolicy(storage.RetryAlways)), nil
+}
+
+// Put implements images.BlobStore, in one request (the objects are small).
+func (b *Blobs) Put(ctx context.Context, key string, body []byte, contentType string) error {
+	obj, err := b.object(ctx, key)
+	if err != nil {
+		return err
+	}
+	w := obj.NewWriter(ctx)
+	w.ContentType = contentType
+	w.ChunkSize = 0
+	if _, err := w.Write(body); err != nil {
+		_ = w.Close()
+		return fmt.Errorf("cannot put gs://%s/%s: %w", b.Bucket, key, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("cannot put gs://%s/%s: %w", b.Bucket, key, err)
+	}
+	return nil
+}
+
+// Get implements images.BlobStore.
+func (b *Blobs) Get(ctx context.Context, key string) ([]byte, error) {
+	obj, err := b.object(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	r, err := obj.NewReader(ctx)
+	if err != nil {
+		if errors.Is(err, storage.ErrObjectNotExist) {
+			return nil, fmt.Errorf("gs://%s/%s: %w", b.Bucket, key, images.ErrNotFound)
+		}
+		return nil, fmt.Errorf("cannot get gs://%s/%s: %w", b.Bucket, key, err)
+	}
+	defer r.Close()
+	limit := b.MaxGetBytes
+	if limit == 0 {
+		limit = DefaultMaxGetBytes
+	}
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read gs://%s/%s: %w", b.Bucket, key, err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("gs://%s/%s is larger than %d bytes", b.Bucket, key, limit)
+	}
+	return body, nil
+}
