@@ -23,4 +23,25 @@
 // ExistingSubnetIDs are an error naming both fields; CIDR and Zones are checked and unused.
 // Placement is a [KubernetesPlacement]: the namespace, an output of the Namespace so everything
 // placed in it is created after it. Not yet: a NetworkPolicy per grant.
+//
+// GCP (GCP.New, Region required, the stack's gcp:region): a custom-mode VPC (no automatic
+// subnets) with one regional subnet holding the whole CIDR in Region, with Private Google Access,
+// so services without external addresses reach Pub/Sub and Cloud Storage with no NAT; and private
+// services access: a global address of purpose VPC_PEERING (INTERNAL, prefix length
+// PrivateServicesPrefixLength, default 20, a free range Google picks outside the subnet) and a
+// servicenetworking.Connection of it to servicenetworking.googleapis.com, so Cloud SQL gets a
+// private IP in the VPC. A GCP subnet spans every zone of its region: Zones is checked and unused,
+// PrivateSubnetIDs is the one subnet. ExistingVpcID and ExistingSubnetIDs are an error naming both
+// fields. The compute types are registered through components/internal/gcpcompute's typed
+// wrappers, never pulumi-gcp's compute package (2 minutes and 8 GB to compile). Placement is a
+// [GCPPlacement]: the VPC's and the subnet's ids and the region, for Cloud Run's Direct VPC
+// egress (template.vpcAccess.networkInterfaces), and Ready (the connection), which a Cloud SQL
+// instance depends on. Direct VPC egress rather than a Serverless VPC Access connector: a
+// connector is a set of always-on VMs (at least 2) billed whether or not anything runs, a hop
+// that caps throughput by its machine type, and one more resource to size; Direct VPC egress puts
+// the service's instances in the subnet itself, costs nothing beyond the service, scales with it,
+// and needs only a subnet with room for about twice the instances' count in addresses (a /26 at
+// least: the /16 to /22 of CIDR is ample). Routes keep the VPC's default route to the internet
+// gateway, which Private Google Access uses; without a NAT or external addresses nothing placed
+// in the network reaches the internet through it.
 package network

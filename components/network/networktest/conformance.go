@@ -24,6 +24,9 @@ type Cloud struct {
 	// Subnetless is true for a cloud that places workloads without subnets: the new network
 	// then has an id and no subnets.
 	Subnetless bool
+	// Regional is true for a cloud whose subnets span every zone of a region (GCP): the new
+	// network then has one subnet, whatever Zones says.
+	Regional bool
 }
 
 // Run checks an implementation against the network contract.
@@ -43,8 +46,11 @@ func Run(t *testing.T, newNetwork network.Constructor, cloud Cloud) {
 		}
 		r.AssertContained(t, network.Type, "net")
 		want := 3
-		if cloud.Subnetless {
+		switch {
+		case cloud.Subnetless:
 			want = 0
+		case cloud.Regional:
+			want = 1
 		}
 		if subnets, _ := outs["subnets"].([]string); len(subnets) != want || outs["id"] == "" {
 			t.Errorf("want a network id and %d subnets, got %v", want, outs)
