@@ -23,4 +23,21 @@
 // (docs/function-contract.md): AWS_ENDPOINT_URL_S3 and AWS_REGION plain, AWS_ACCESS_KEY_ID and
 // AWS_SECRET_ACCESS_KEY as secretKeyRefs to CredentialsSecret's keys of those names; BUCKET is
 // the bucket's name. No key is in a manifest or the state.
+//
+// GCP (GCP.New, Location required: the stack's gcp:region or a multi-region): a Cloud Storage
+// bucket with uniform bucket-level access (IAM only, no ACLs), public access prevention enforced,
+// lifecycle rules aborting incomplete multipart uploads after 7 days and, with ExpireDays, deleting
+// objects that age; ForceDestroy as on AWS. Cloud Storage encrypts every object at rest with
+// Google-managed keys; it has no bucket policy that refuses plain HTTP as S3's does, so TLS rests
+// on the clients (the official client libraries use HTTPS only), and with public access
+// prevention no unauthenticated request reads anything. Grants carry a link.GCPBinding with one Grants entry per prefix, applied by
+// the consumer (link.ApplyGCPGrants) once its service account exists: a storage.BucketIAMMember
+// for its member of roles/storage.objectViewer (read), roles/storage.objectCreator (write: create
+// only, it can neither overwrite nor delete an object) or roles/storage.objectUser (read and write
+// on one prefix), with, for a prefix, the IAM condition
+// resource.name.startsWith("projects/_/buckets/BUCKET/objects/PREFIX") (PrefixCondition), named
+// CONSUMER-LINK-USE[-PREFIX]. Conditions match object names, and listing is checked on the bucket,
+// so a read on a prefix gets objects under it but cannot list them (a missing object is then
+// "not found", since the caller may get that name; not checked against a real bucket here); a
+// read of the whole bucket lists too. BUCKET, the env value, is plain.
 package bucket

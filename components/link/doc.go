@@ -28,6 +28,11 @@
 // retry, backoff, dead-letter Broker and path, MaxConcurrency). Secrets are SecretRefs, rendered
 // as valueFrom.secretKeyRef.
 //
+// GCP ([GCPBinding]): the grant lives on the resource and names the consumer's service account,
+// so the resource hands out [GCPApply] functions. The consumer, once its service account exists,
+// applies the Grants with [ApplyGCPGrants] (each under the consumer's and link's name, their Env
+// merged, their Ready awaited by its service), and the Deliveries once its service exists.
+//
 // Env keys in a grant are relative ("QUEUE_URL"); [Named] prefixes them with the link name chosen by
 // the composition ("JOBS" gives JOBS_QUEUE_URL), so one function can use two queues.
 package link

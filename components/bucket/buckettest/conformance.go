@@ -20,7 +20,15 @@ type Cloud struct {
 	// Grant checks a grant of read on originals/ and write on thumbnails/; it runs in the program
 	// body, so it can resolve the grant's outputs.
 	Grant func(t *testing.T, g link.Grant)
+	// Consume, when set, applies the grant as a consumer of the cloud would (in the program
+	// body, after Grant), for clouds whose grants are created by the consumer on the resource;
+	// Private then sees what it created. It parents what it creates to a component of type
+	// ConsumerType, which stands for the consumer.
+	Consume func(ctx *pulumi.Context, t *testing.T, g link.Grant)
 }
+
+// ConsumerType is the component type a Consume parents its resources to.
+const ConsumerType = "buckettest:index:Consumer"
 
 // Run checks an implementation against the bucket contract.
 func Run(t *testing.T, newBucket bucket.Constructor, cloud Cloud) {
@@ -38,12 +46,15 @@ func Run(t *testing.T, newBucket bucket.Constructor, cloud Cloud) {
 			outs = componenttest.Await(t, pulumi.Map{"name": b.Name})
 			outs["env"] = componenttest.AwaitEnv(t, g.Env)["BUCKET"]
 			cloud.Grant(t, g)
+			if cloud.Consume != nil {
+				cloud.Consume(ctx, t, g)
+			}
 			return nil
 		})
 		if r.Err != nil {
 			t.Fatal(r.Err)
 		}
-		r.AssertContained(t, bucket.Type, "images")
+		r.AssertContained(t, bucket.Type, "images", ConsumerType)
 		if outs["name"] == "" || outs["name"] != outs["env"] {
 			t.Errorf("BUCKET env %v must be the bucket's name %v", outs["env"], outs["name"])
 		}
