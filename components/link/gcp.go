@@ -21,6 +21,9 @@ type GCPBinding struct {
 	// Deliveries create what delivers to the consumer's service (a push subscription and its
 	// invoker); GCPConsumer.Service is set.
 	Deliveries []GCPApply
+	// MaxConcurrency caps the deliveries a subscription makes at once (0: no cap): the consumer
+	// keeps its most instances times its request concurrency within it.
+	MaxConcurrency int
 }
 
 // Cloud is "gcp".
