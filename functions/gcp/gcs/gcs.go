@@ -39,7 +39,9 @@ func (b *Blobs) object(ctx context.Context, key string) (*storage.ObjectHandle, 
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.client == nil {
-		c, err := storage.NewClient(context.WithoutCancel(ctx), b.Options...)
+		// JSON API reads: one API for reads and writes, which fake-gcs-server serves too.
+		opts := append([]option.ClientOption{storage.WithJSONReads()}, b.Options...)
+		c, err := storage.NewClient(context.WithoutCancel(ctx), opts...)
 		if err != nil {
 			return nil, fmt.Errorf("cannot create the Cloud Storage client: %w", err)
 		}

@@ -126,7 +126,6 @@ func TestPublishFails(t *testing.T) {
 	}
 }
 
-
 func TestParseTopic(t *testing.T) {
 	t.Parallel()
 	for name, tc := range map[string]struct {
