@@ -174,6 +174,12 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
+	return newStackWith(t, func(map[string]string) {})
+}
+
+// newStackWith is newStack with the servers' environment changed by edit.
+func newStackWith(t *testing.T, edit func(map[string]string)) *stack {
+	t.Helper()
 	pg := testenv.StartPostgres(t)
 	const user, password = "nimbus_app", "app 'password"
 	url := pg.CreateOwner(t, "images", user, password)
@@ -210,6 +216,7 @@ func newStack(t *testing.T) *stack {
 		CREATE TRIGGER log_image_update AFTER UPDATE ON images FOR EACH ROW EXECUTE FUNCTION log_image_update();`); err != nil {
 		t.Fatal(err)
 	}
+	edit(st.env)
 	st.api = start(t, "api-server", binary(t, "./cmd/api-server"), st.env, freePort(t))
 	st.workerPort = freePort(t)
 	st.worker = st.startWorker(t)
