@@ -29,8 +29,11 @@ type AlertsArgs struct {
 type Alerts struct {
 	pulumi.ResourceState
 
-	// Target is what alarm actions name: on AWS the SNS topic's ARN.
+	// Target is what alarm actions name: on AWS the SNS topic's ARN; on GCP the notification
+	// channels' names, joined by commas.
 	Target pulumi.StringOutput `pulumi:"target"`
+
+	channels pulumi.StringArrayOutput // GCP
 }
 
 // snsTopicARN is an SNS topic ARN: arn:PARTITION:sns:REGION:ACCOUNT:NAME.
