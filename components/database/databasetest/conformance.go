@@ -28,6 +28,13 @@ type Cloud struct {
 	// Users are who Connect and Migrate connect as per pooler kind when they differ from Users
 	// (an administrator the platform names, like CloudNativePG's superuser).
 	Users map[string][2]string
+	// UsersFromGrants: the users are known only once a consumer applies the binding (GCP's IAM
+	// database users, named after the consumer's service account): the grants carry no USER,
+	// Grant checks them.
+	UsersFromGrants bool
+	// Ports are the ports consumers connect to per pooler kind where it is not 5432 (Cloud SQL's
+	// managed pooling listens on 6432).
+	Ports map[string]int
 }
 
 // Users are who Connect and Migrate connect as per pooler kind, with the default user names:
@@ -80,6 +87,12 @@ func Run(t *testing.T, newDatabase database.Constructor, cloud Cloud) {
 					users = cloud.Users
 				}
 				want := map[string]any{"connect.user": users[pooler][0], "migrate.user": users[pooler][1], "connect.conns": "3", "migrate.conns": "3"}
+				if cloud.UsersFromGrants {
+					delete(got, "connect.user")
+					delete(got, "migrate.user")
+					delete(want, "connect.user")
+					delete(want, "migrate.user")
+				}
 				if sslmode, ok := ge["SSLMODE"]; ok {
 					got["sslmode"] = sslmode
 					want["sslmode"] = "verify-full"
@@ -95,8 +108,12 @@ func Run(t *testing.T, newDatabase database.Constructor, cloud Cloud) {
 				t.Fatal(r.Err)
 			}
 			r.AssertContained(t, database.Type, "db", network.Type)
-			if outs["endpoint"] == "" || outs["name"] != "app" || outs["port"] != 5432 || outs["identity"] == "" {
-				t.Errorf("outputs: want an endpoint, database app, port 5432 and an identity, got %v", outs)
+			port := 5432
+			if p, ok := cloud.Ports[pooler]; ok {
+				port = p
+			}
+			if outs["endpoint"] == "" || outs["name"] != "app" || outs["port"] != port || outs["identity"] == "" {
+				t.Errorf("outputs: want an endpoint, database app, port %d and an identity, got %v", port, outs)
 			}
 			cloud.Check(t, pooler, args, r)
 		})
