@@ -194,7 +194,7 @@ func TestCloudSQLInvalid(t *testing.T) {
 		want []string
 	}{
 		"pooling on enterprise": {
-			c: database.CloudSQL{},
+			c:    database.CloudSQL{},
 			want: []string{`database "db": Pooler "proxy" is Cloud SQL's managed connection pooling, which needs Edition ENTERPRISE_PLUS and a performance-optimized Tier (db-perf-optimized-N-*), got Edition "ENTERPRISE" and Tier "db-custom-1-3840": set both, or use Pooler "none" or "external"`},
 		},
 		"pooling on a shared tier": {
