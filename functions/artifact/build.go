@@ -32,6 +32,11 @@ var DefaultTargets = []Target{
 	{Name: "api-server", Package: "./cmd/api-server", Container: true},
 	{Name: "worker-server", Package: "./cmd/worker-server", Container: true},
 	{Name: "migrate-job", Package: "./cmd/migrate-job", Container: true},
+	// The Cloud Run images: the same servers and job with the GCP adapters, kept apart so the
+	// Knative images link no Google library.
+	{Name: "api-server-gcp", Package: "./cmd/api-server-gcp", Container: true},
+	{Name: "worker-server-gcp", Package: "./cmd/worker-server-gcp", Container: true},
+	{Name: "migrate-job-gcp", Package: "./cmd/migrate-job-gcp", Container: true},
 }
 
 // DefaultContainerArch is the GOARCH of the container images: the local stack's clusters (kind,

@@ -209,7 +209,8 @@ func TestDefaultTargets(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := []string{
-		"api.zip", "migrate.zip", "oci/api-server.tar", "oci/api.tar", "oci/migrate-job.tar",
+		"api.zip", "migrate.zip", "oci/api-server-gcp.tar", "oci/api-server.tar", "oci/api.tar",
+		"oci/migrate-job-gcp.tar", "oci/migrate-job.tar", "oci/worker-server-gcp.tar",
 		"oci/worker-server.tar", "oci/worker.tar", "worker.zip",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -11,8 +11,10 @@
 //     will report;
 //   - an image per container program (oci/api-server.tar, oci/worker-server.tar: cmd/api-server and
 //     cmd/worker-server, for Knative; oci/migrate-job.tar: cmd/migrate-job, the Kubernetes Job that
-//     migrates the database), built the same way but for linux/amd64 ([DefaultContainerArch],
-//     Config.ContainerArch), with no zip;
+//     migrates the database; oci/api-server-gcp.tar, oci/worker-server-gcp.tar,
+//     oci/migrate-job-gcp.tar: the same programs with the GCP adapters, for Cloud Run, kept apart
+//     so that the Knative images link no Google library), built the same way but for linux/amd64
+//     ([DefaultContainerArch], Config.ContainerArch), with no zip;
 //   - SHA256SUMS (every file above, `sha256sum -c` format) and oci/DIGESTS (image manifest digests).
 //
 // Every build of the same sources with the same Go toolchain gives byte-identical files: binaries

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/nimbus-iac/nimbus/functions/gcp"
+	"github.com/nimbus-iac/nimbus/functions/gcp/cloudrun"
 	"github.com/nimbus-iac/nimbus/functions/internal/testenv"
 	"github.com/nimbus-iac/nimbus/functions/knative"
 )
@@ -75,8 +76,7 @@ func TestCloudSQLIAMAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.DB.TokenSource = ts
-	cfg, err := knative.PoolConfig(env.DB)
+	cfg, err := knative.PoolConfig(env.DB, cloudrun.Platform(ts).DBAuths[knative.DBAuthCloudSQLIAM])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,8 @@ func TestCloudSQLIAMAuth(t *testing.T) {
 		t.Errorf("an old token: got %v, want 28P01 (password authentication failed)", err)
 	}
 	// A token source that fails fails the connection, naming the user.
-	cfg2, _ := knative.PoolConfig(knative.DBEnv{Host: pg.Host, Port: pg.Port, Name: "postgres", User: role, SSLMode: "disable", MaxConns: 1, Auth: "cloudsql-iam", TokenSource: failingTokens{}})
+	cfg2, _ := knative.PoolConfig(knative.DBEnv{Host: pg.Host, Port: pg.Port, Name: "postgres", User: role, SSLMode: "disable", MaxConns: 1, Auth: "cloudsql-iam"},
+		cloudrun.Platform(failingTokens{}).DBAuths[knative.DBAuthCloudSQLIAM])
 	p2 := newPool(t, cfg2)
 	if err := p2.Ping(ctx); err == nil {
 		t.Error("a failing token source connected")

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/nimbus-iac/nimbus/functions/gcp"
 	"github.com/nimbus-iac/nimbus/functions/postgres"
 )
 
@@ -15,9 +14,13 @@ import (
 // postgres (no connection kept, no session state, so a pooler in transaction mode works), at most
 // db.MaxConns connections, TLS as db.SSLMode says (verify-full trusts DB_SSLROOTCERT when set,
 // else the system roots, which in the image are its CA bundle). With DB_AUTH=cloudsql-iam it has no
-// password: each new connection logs in with an access token from db.TokenSource (or
-// Application Default Credentials), see gcp.UseIAMAuth.
-func PoolConfig(db DBEnv) (*pgxpool.Config, error) {
+// password and auth makes it log in (the Cloud Run images' adapter gives each new connection
+// an IAM access token, see gcp.UseIAMAuth); auth is nil with DB_AUTH=password.
+func PoolConfig(db DBEnv, auth DBAuth) (*pgxpool.Config, error) {
+	passwordless := db.Auth != "" && db.Auth != DBAuthPassword
+	if passwordless && auth == nil {
+		return nil, fmt.Errorf("DB_AUTH=%s needs its adapter, and this image links only %s", db.Auth, DBAuthPassword)
+	}
 	kv := []string{
 		"host=" + quote(db.Host),
 		fmt.Sprintf("port=%d", db.Port),
@@ -26,7 +29,7 @@ func PoolConfig(db DBEnv) (*pgxpool.Config, error) {
 		"sslmode=" + quote(db.SSLMode),
 		"connect_timeout=5",
 	}
-	if db.Auth != DBAuthCloudSQLIAM {
+	if !passwordless {
 		kv = append(kv, "password="+quote(db.Password))
 	}
 	if db.SSLRootCert != "" {
@@ -39,21 +42,17 @@ func PoolConfig(db DBEnv) (*pgxpool.Config, error) {
 	}
 	postgres.ServerlessConfig(cfg)
 	cfg.MaxConns = db.MaxConns
-	if db.Auth == DBAuthCloudSQLIAM {
-		ts := db.TokenSource
-		if ts == nil {
-			if ts, err = gcp.DefaultTokenSource(context.Background()); err != nil {
-				return nil, err
-			}
+	if passwordless {
+		if err := auth(cfg); err != nil {
+			return nil, fmt.Errorf("cannot configure DB_AUTH=%s for DB_USER %q: %w", db.Auth, db.User, err)
 		}
-		gcp.UseIAMAuth(cfg, ts)
 	}
 	return cfg, nil
 }
 
-// NewPool returns the lazily opened pool for db.
-func NewPool(db DBEnv) *postgres.Pool {
-	return postgres.NewPool(func(context.Context) (*pgxpool.Config, error) { return PoolConfig(db) })
+// NewPool returns the lazily opened pool for db, logging in with auth (nil: DB_PASSWORD).
+func NewPool(db DBEnv, auth DBAuth) *postgres.Pool {
+	return postgres.NewPool(func(context.Context) (*pgxpool.Config, error) { return PoolConfig(db, auth) })
 }
 
 // quote makes v one value of a libpq keyword/value connection string.

@@ -9,10 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/oauth2"
-
-	"github.com/nimbus-iac/nimbus/functions/gcp"
-	"github.com/nimbus-iac/nimbus/functions/gcp/topic"
 	"github.com/nimbus-iac/nimbus/functions/images"
 	"github.com/nimbus-iac/nimbus/functions/postgres"
 )
@@ -57,7 +53,7 @@ type Env struct {
 	Bucket        string        // IMAGES_BUCKET
 	Store         string        // IMAGES_STORE: StoreS3 (default) or StoreGCS
 	BrokerURL     string        // JOBS_BROKER_URL, api only; exactly one of it and Topic
-	Topic         string        // JOBS_TOPIC (projects/P/topics/T), api only
+	Topic         string        // JOBS_TOPIC (projects/P/topics/T, checked by Platform.Topic), api only
 	EventSource   string        // JOBS_EVENT_SOURCE, api only, default DefaultEventSource
 	MaxUpload     int64         // MAX_UPLOAD_BYTES, api only, default images.DefaultMaxUploadBytes
 	ShutdownGrace time.Duration // SHUTDOWN_GRACE, default DefaultShutdownGrace
@@ -68,11 +64,13 @@ type Env struct {
 // PushEnv is the worker's delivery: Knative CloudEvents or Pub/Sub push.
 type PushEnv struct {
 	Delivery string // JOBS_DELIVERY: DeliveryCloudEvents (default) or DeliveryPubSubPush
-	// MaxDeliveryAttempts is PUBSUB_MAX_DELIVERY_ATTEMPTS, the push subscription's dead-letter
-	// policy's maxDeliveryAttempts (5 to 100), required with DeliveryPubSubPush.
-	MaxDeliveryAttempts int
-	// Audience (PUBSUB_AUDIENCE) turns on the OIDC check of every push; ServiceAccount
-	// (PUBSUB_SERVICE_ACCOUNT, needs Audience) is the only push identity allowed.
+	// MaxReceiveCount is JOBS_MAX_RECEIVE_COUNT, the deliveries after which the platform
+	// dead-letters a job (on Pub/Sub the dead-letter policy's maxDeliveryAttempts, 5 to 100,
+	// which the push adapter checks), required with DeliveryPubSubPush.
+	MaxReceiveCount int
+	// Audience (JOBS_PUSH_AUDIENCE, the topic's id projects/P/topics/T as the stack sets it)
+	// turns on the OIDC check of every push; ServiceAccount (JOBS_PUSH_SERVICE_ACCOUNT, needs
+	// Audience) is the only push identity allowed.
 	Audience, ServiceAccount string
 }
 
@@ -85,11 +83,9 @@ type DBEnv struct {
 	SSLRootCert                string // DB_SSLROOTCERT: a PEM file of the roots to trust, optional
 	MaxConns                   int32  // DB_MAX_CONNS, default postgres.MaxConns, 1 to 50
 	// Auth is DB_AUTH: DBAuthPassword (default) or DBAuthCloudSQLIAM (no DB_PASSWORD; User is
-	// the Cloud SQL IAM user, a service account's email without ".gserviceaccount.com").
+	// the Cloud SQL IAM user, a service account's email without ".gserviceaccount.com"; the
+	// image's Platform logs each connection in).
 	Auth string
-	// TokenSource gives the access tokens of DBAuthCloudSQLIAM; nil means Application Default
-	// Credentials (gcp.DefaultTokenSource), found when the pool opens. Never from the environment.
-	TokenSource oauth2.TokenSource `json:"-"`
 }
 
 // LoadEnv reads the configuration of function (FunctionAPI or FunctionWorker) with getenv
@@ -108,10 +104,6 @@ func LoadEnv(function string, getenv func(string) string) (Env, error) {
 		case env.BrokerURL != "":
 			if u, err := url.Parse(env.BrokerURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				r.fail("JOBS_BROKER_URL must be an absolute http or https URL (the Broker's ingress), got %q", env.BrokerURL)
-			}
-		default:
-			if _, err := topic.ParseTopic(env.Topic); err != nil {
-				r.fail("JOBS_TOPIC: %w", err)
 			}
 		}
 		env.EventSource = DefaultEventSource
@@ -137,7 +129,7 @@ func LoadEnv(function string, getenv func(string) string) (Env, error) {
 	env.ShutdownGrace = r.duration("SHUTDOWN_GRACE", "25s", DefaultShutdownGrace)
 
 	env.Store = r.oneOf("IMAGES_STORE", StoreS3, StoreS3, StoreGCS)
-	env.DB = r.db("the CNPG app secret's password key", true)
+	env.DB = r.db("the CNPG app secret's password key")
 	env.DB.MaxConns = postgres.MaxConns
 	if v := r.get("DB_MAX_CONNS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -161,7 +153,8 @@ type MigrateEnv struct {
 	// at the primary (<cluster>-rw). DB_MAX_CONNS is not read: a run uses one connection.
 	DB DBEnv
 	// App is the role the api and worker connect as: DB_APP_USER and DB_APP_PASSWORD, from CNPG's
-	// <cluster>-app secret (keys username and password).
+	// <cluster>-app secret (keys username and password); or, with DB_APP_GROUP=true and no
+	// password, a NOLOGIN group whose members are the functions' own IAM users (Cloud SQL).
 	App postgres.AppRole
 	// Timeout bounds the run (RUN_TIMEOUT, a Go duration, default DefaultMigrateTimeout).
 	Timeout time.Duration
@@ -172,7 +165,7 @@ type MigrateEnv struct {
 // (never a password) and what is allowed.
 func LoadMigrateEnv(getenv func(string) string) (MigrateEnv, error) {
 	r := &envReader{getenv: getenv, who: "the migrate job"}
-	env := MigrateEnv{DB: r.db("the CNPG superuser secret's password key", false), Timeout: r.duration("RUN_TIMEOUT", "5m", DefaultMigrateTimeout)}
+	env := MigrateEnv{DB: r.db("the CNPG superuser secret's password key"), Timeout: r.duration("RUN_TIMEOUT", "5m", DefaultMigrateTimeout)}
 	env.DB.MaxConns = 1
 	if env.App.Name = r.need("DB_APP_USER"); env.App.Name != "" {
 		if postgres.ValidateRoleName(env.App.Name) != nil {
@@ -181,9 +174,20 @@ func LoadMigrateEnv(getenv func(string) string) (MigrateEnv, error) {
 			r.fail("DB_APP_USER must differ from DB_USER (the migrating superuser; the app role must hold no DDL rights), got %q for both", env.App.Name)
 		}
 	}
+	switch v := r.get("DB_APP_GROUP"); v {
+	case "", "false":
+	case "true":
+		env.App.Group = true
+	default:
+		r.fail("DB_APP_GROUP must be true (the app role is a NOLOGIN group of the functions' IAM users) or false, got %q", v)
+	}
 	// Taken as is, like DB_PASSWORD, and never echoed.
-	if env.App.Password = getenv("DB_APP_PASSWORD"); env.App.Password == "" {
-		r.fail("DB_APP_PASSWORD is required by the migrate job (the CNPG app secret's password key)")
+	env.App.Password = getenv("DB_APP_PASSWORD")
+	switch {
+	case env.App.Group && env.App.Password != "":
+		r.fail("DB_APP_PASSWORD must not be set with DB_APP_GROUP=true (the group has no login; its members log in with IAM)")
+	case !env.App.Group && env.App.Password == "":
+		r.fail("DB_APP_PASSWORD is required by the migrate job (the CNPG app secret's password key) unless DB_APP_GROUP=true")
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return MigrateEnv{}, fmt.Errorf("invalid environment of the migrate job: %w", err)
@@ -252,40 +256,39 @@ func (r *envReader) oneOf(name, def string, allowed ...string) string {
 // push reads the worker's delivery variables.
 func (r *envReader) push() PushEnv {
 	p := PushEnv{Delivery: r.oneOf("JOBS_DELIVERY", DeliveryCloudEvents, DeliveryCloudEvents, DeliveryPubSubPush)}
-	p.Audience, p.ServiceAccount = r.get("PUBSUB_AUDIENCE"), r.get("PUBSUB_SERVICE_ACCOUNT")
-	attempts := r.get("PUBSUB_MAX_DELIVERY_ATTEMPTS")
+	p.Audience, p.ServiceAccount = r.get("JOBS_PUSH_AUDIENCE"), r.get("JOBS_PUSH_SERVICE_ACCOUNT")
+	count := r.get("JOBS_MAX_RECEIVE_COUNT")
 	if p.Delivery != DeliveryPubSubPush {
-		for _, name := range []string{"PUBSUB_MAX_DELIVERY_ATTEMPTS", "PUBSUB_AUDIENCE", "PUBSUB_SERVICE_ACCOUNT"} {
+		for _, name := range []string{"JOBS_PUSH_AUDIENCE", "JOBS_PUSH_SERVICE_ACCOUNT"} {
 			if r.get(name) != "" {
 				r.fail("%s is read only with JOBS_DELIVERY=%s, got JOBS_DELIVERY %q", name, DeliveryPubSubPush, p.Delivery)
 			}
 		}
+		// JOBS_MAX_RECEIVE_COUNT is not read: Knative's Trigger dead-letters by itself.
 		return p
 	}
-	if attempts == "" {
-		r.fail("PUBSUB_MAX_DELIVERY_ATTEMPTS is required by %s with JOBS_DELIVERY=%s (the push subscription's deadLetterPolicy.maxDeliveryAttempts, %d to %d)", r.who, DeliveryPubSubPush, gcp.MinDeliveryAttempts, gcp.MaxDeliveryAttempts)
-	} else if n, err := strconv.Atoi(attempts); err != nil || n < gcp.MinDeliveryAttempts || n > gcp.MaxDeliveryAttempts {
-		r.fail("PUBSUB_MAX_DELIVERY_ATTEMPTS must be a whole number between %d and %d (Pub/Sub's bounds of maxDeliveryAttempts), got %q", gcp.MinDeliveryAttempts, gcp.MaxDeliveryAttempts, attempts)
+	if count == "" {
+		r.fail("JOBS_MAX_RECEIVE_COUNT is required by %s with JOBS_DELIVERY=%s (the deliveries after which the job is dead-lettered: the push subscription's deadLetterPolicy.maxDeliveryAttempts)", r.who, DeliveryPubSubPush)
+	} else if n, err := strconv.Atoi(count); err != nil || n < 1 {
+		r.fail("JOBS_MAX_RECEIVE_COUNT must be a whole number of deliveries of at least 1, got %q", count)
 	} else {
-		p.MaxDeliveryAttempts = n
+		p.MaxReceiveCount = n
 	}
 	if p.ServiceAccount != "" && p.Audience == "" {
-		r.fail("PUBSUB_SERVICE_ACCOUNT needs PUBSUB_AUDIENCE (the push subscription's OIDC audience), got PUBSUB_SERVICE_ACCOUNT %q and no audience", p.ServiceAccount)
+		r.fail("JOBS_PUSH_SERVICE_ACCOUNT needs JOBS_PUSH_AUDIENCE (the push subscription's OIDC audience), got JOBS_PUSH_SERVICE_ACCOUNT %q and no audience", p.ServiceAccount)
 	}
 	if p.ServiceAccount != "" && !strings.Contains(p.ServiceAccount, "@") {
-		r.fail("PUBSUB_SERVICE_ACCOUNT must be a service account email, got %q", p.ServiceAccount)
+		r.fail("JOBS_PUSH_SERVICE_ACCOUNT must be a service account email, got %q", p.ServiceAccount)
 	}
 	return p
 }
 
 // db reads DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (from the secret key passwordKey
-// names), DB_SSLMODE, DB_SSLROOTCERT and, when iamAllowed, DB_AUTH; not DB_MAX_CONNS.
-func (r *envReader) db(passwordKey string, iamAllowed bool) DBEnv {
+// names), DB_SSLMODE, DB_SSLROOTCERT and DB_AUTH; not DB_MAX_CONNS.
+func (r *envReader) db(passwordKey string) DBEnv {
 	db := DBEnv{SSLMode: DefaultSSLMode, SSLRootCert: r.get("DB_SSLROOTCERT")}
 	db.Host, db.Name, db.User = r.need("DB_HOST"), r.need("DB_NAME"), r.need("DB_USER")
-	if iamAllowed {
-		db.Auth = r.oneOf("DB_AUTH", DBAuthPassword, DBAuthPassword, DBAuthCloudSQLIAM)
-	}
+	db.Auth = r.oneOf("DB_AUTH", DBAuthPassword, DBAuthPassword, DBAuthCloudSQLIAM)
 	// The password is taken as is: a secret's value may begin or end with spaces.
 	db.Password = r.getenv("DB_PASSWORD")
 	switch {
@@ -293,7 +296,6 @@ func (r *envReader) db(passwordKey string, iamAllowed bool) DBEnv {
 		if db.Password != "" {
 			r.fail("DB_PASSWORD must not be set with DB_AUTH=%s (every connection logs in with an IAM access token)", DBAuthCloudSQLIAM)
 		}
-		db.User = gcp.IAMUser(db.User)
 	case db.Password == "":
 		r.fail("DB_PASSWORD is required by %s (%s)", r.who, passwordKey)
 	}

@@ -245,7 +245,7 @@ func TestMigrateJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := knative.NewPool(worker.DB)
+	p := knative.NewPool(worker.DB, nil)
 	defer p.Close()
 	store := postgres.NewStore(p)
 	id := images.NewID()

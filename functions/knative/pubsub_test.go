@@ -76,12 +76,15 @@ func newPubSub(t *testing.T) (*pstest.Server, *pubsub.Client) {
 func pubsubStack(t *testing.T) (*stack, *pstest.Server, *pubsub.Client) {
 	t.Helper()
 	srv, c := newPubSub(t)
-	st := newStackWith(t, func(env map[string]string) {
+	// The Cloud Run images, which alone link Pub/Sub; blobs stay on the local S3 store.
+	st := newStackOn(t, "-gcp", func(env map[string]string) {
 		delete(env, "JOBS_BROKER_URL")
+		env["IMAGES_STORE"] = "s3"
 		env["JOBS_TOPIC"] = psTopic
+		env["JOBS_QUEUE_URL"] = psTopic
 		env["PUBSUB_EMULATOR_HOST"] = srv.Addr
 		env["JOBS_DELIVERY"] = "pubsub-push"
-		env["PUBSUB_MAX_DELIVERY_ATTEMPTS"] = strconv.Itoa(psAttempts)
+		env["JOBS_MAX_RECEIVE_COUNT"] = strconv.Itoa(psAttempts)
 	})
 	return st, srv, c
 }

@@ -170,6 +170,7 @@ type stack struct {
 	api        *server
 	worker     *server
 	workerPort int
+	images     string // the binaries' suffix: "" for Knative's, "-gcp" for Cloud Run's
 }
 
 func newStack(t *testing.T) *stack {
@@ -180,6 +181,13 @@ func newStack(t *testing.T) *stack {
 // newStackWith is newStack with the servers' environment changed by edit.
 func newStackWith(t *testing.T, edit func(map[string]string)) *stack {
 	t.Helper()
+	return newStackOn(t, "", edit)
+}
+
+// newStackOn is newStackWith running the images whose mains are ./cmd/api-server+images and
+// ./cmd/worker-server+images.
+func newStackOn(t *testing.T, images string, edit func(map[string]string)) *stack {
+	t.Helper()
 	pg := testenv.StartPostgres(t)
 	const user, password = "nimbus_app", "app 'password"
 	url := pg.CreateOwner(t, "images", user, password)
@@ -188,7 +196,7 @@ func newStackWith(t *testing.T, edit func(map[string]string)) *stack {
 	if _, err := postgres.Migrate(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
-	st := &stack{s3: testenv.StartS3(t, bucket), broker: testenv.StartBroker(t)}
+	st := &stack{s3: testenv.StartS3(t, bucket), broker: testenv.StartBroker(t), images: images}
 	st.env = map[string]string{
 		"IMAGES_BUCKET":         bucket,
 		"JOBS_BROKER_URL":       st.broker.URL,
@@ -217,7 +225,7 @@ func newStackWith(t *testing.T, edit func(map[string]string)) *stack {
 		t.Fatal(err)
 	}
 	edit(st.env)
-	st.api = start(t, "api-server", binary(t, "./cmd/api-server"), st.env, freePort(t))
+	st.api = start(t, "api-server"+images, binary(t, "./cmd/api-server"+images), st.env, freePort(t))
 	st.workerPort = freePort(t)
 	st.worker = st.startWorker(t)
 	return st
@@ -225,7 +233,7 @@ func newStackWith(t *testing.T, edit func(map[string]string)) *stack {
 
 func (st *stack) startWorker(t *testing.T) *server {
 	t.Helper()
-	return start(t, "worker-server", binary(t, "./cmd/worker-server"), st.env, st.workerPort)
+	return start(t, "worker-server"+st.images, binary(t, "./cmd/worker-server"+st.images), st.env, st.workerPort)
 }
 
 func (st *stack) trigger(retry int, backoff time.Duration) *testenv.Trigger {

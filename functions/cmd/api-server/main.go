@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	srv, err := knative.NewAPIServer(os.Getenv)
+	srv, err := knative.NewAPIServer(os.Getenv, knative.Platform{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "api-server:", err)
 		os.Exit(2)

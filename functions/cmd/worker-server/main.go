@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	srv, err := knative.NewWorkerServer(os.Getenv)
+	srv, err := knative.NewWorkerServer(os.Getenv, knative.Platform{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker-server:", err)
 		os.Exit(2)
