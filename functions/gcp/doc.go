@@ -1,6 +1,7 @@
-// Package gcp holds the functions' Google Cloud adapters, used by the container servers (package
-// knative, cmd/api-server, cmd/worker-server) when they run on Cloud Run: the same images as on
-// Knative, configured by their environment.
+// Package gcp holds the functions' Google Cloud adapters. Package gcp/cloudrun plugs them into
+// the container servers and migrate job of package knative for the Cloud Run images
+// (cmd/api-server-gcp, cmd/worker-server-gcp, cmd/migrate-job-gcp); the Knative images link none
+// of this.
 //
 //   - Pub/Sub push (NewPushHandler): POST / takes a push request, whose body is the wrapped
 //     envelope {"message":{"data":base64,"attributes":{},"messageId","publishTime"},
@@ -9,7 +10,7 @@
 //     record was already finished: a duplicate), and non-2xx otherwise, which Pub/Sub takes as a
 //     nack and redelivers with the subscription's retry policy. deliveryAttempt (set by Pub/Sub
 //     when the subscription has a dead-letter policy) against the policy's maxDeliveryAttempts
-//     (PUBSUB_MAX_DELIVERY_ATTEMPTS) drives the last attempt exactly as on Lambda: a job failing
+//     (JOBS_MAX_RECEIVE_COUNT) drives the last attempt exactly as on Lambda: a job failing
 //     on its last delivery marks the image failed and still answers 500, so that Pub/Sub forwards
 //     the message to the dead-letter topic, where a pull subscription keeps it.
 //   - Malformed requests: a body that is no push envelope, or a message whose data is no job,

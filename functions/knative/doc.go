@@ -1,7 +1,20 @@
 // Package knative runs the api and worker functions as HTTP servers on Knative's runtime contract
-// (Knative Serving for the containers, Knative Eventing's Broker and Trigger for the jobs); the
-// same binaries are meant for Cloud Run and Container Apps. cmd/api-server and cmd/worker-server
-// are its mains.
+// (Knative Serving for the containers, Knative Eventing's Broker and Trigger for the jobs), and the
+// migrate job (RunMigrateJob). cmd/api-server, cmd/worker-server and cmd/migrate-job are its mains
+// for Knative; cmd/api-server-gcp, cmd/worker-server-gcp and cmd/migrate-job-gcp are the same
+// code for Cloud Run.
+//
+// # Platforms
+//
+// There is one implementation of the servers and the job; a Platform plugs a cloud's clients
+// into it (NewAPIServer, NewWorkerServer and RunMigrateJob take one). The zero Platform, which the
+// Knative mains pass, has the S3 API (IMAGES_STORE=s3), the Broker (JOBS_BROKER_URL), CloudEvents
+// from a Trigger (JOBS_DELIVERY=cloudevents) and passwords (DB_AUTH=password), and this package
+// imports no other cloud's library, so the Knative images link no Google client. The Cloud Run
+// mains pass gcp/cloudrun.Platform: Cloud Storage (IMAGES_STORE=gcs, their default), Pub/Sub
+// (JOBS_TOPIC), the Pub/Sub push worker (JOBS_DELIVERY=pubsub-push) and Cloud SQL IAM
+// authentication (DB_AUTH=cloudsql-iam). A variable naming an adapter the image does not link is
+// refused when the server is built (exit 2), naming the values the image has.
 //
 // # Runtime
 //
@@ -59,10 +72,17 @@
 // # Configuration
 //
 // LoadEnv reads it and names every bad variable with its value and what is allowed:
-// IMAGES_BUCKET; JOBS_BROKER_URL, JOBS_EVENT_SOURCE and MAX_UPLOAD_BYTES (api); PORT, HOST,
-// SHUTDOWN_GRACE; DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (from the CNPG cluster's app
-// secret through secretKeyRef), DB_SSLMODE (default verify-full), DB_SSLROOTCERT (a PEM file, for
-// example CNPG's CA secret mounted) and DB_MAX_CONNS (default 2, 1 to 50). Object storage is the
+// IMAGES_BUCKET and IMAGES_STORE (s3, the default, or gcs); exactly one of JOBS_BROKER_URL and
+// JOBS_TOPIC (projects/P/topics/T; JOBS_QUEUE_URL, the same value, is not read), JOBS_EVENT_SOURCE
+// and MAX_UPLOAD_BYTES (api); JOBS_DELIVERY (cloudevents, the default, or pubsub-push, which needs
+// JOBS_MAX_RECEIVE_COUNT, the dead-letter policy's max delivery attempts, and reads
+// JOBS_PUSH_AUDIENCE and JOBS_PUSH_SERVICE_ACCOUNT for the OIDC check; JOBS_MAX_RECEIVE_COUNT is
+// ignored with cloudevents, where the Trigger dead-letters) (worker); PORT, HOST, SHUTDOWN_GRACE;
+// DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (from the CNPG cluster's app secret through
+// secretKeyRef; none with DB_AUTH=cloudsql-iam, where DB_USER is the service account's IAM user),
+// DB_AUTH (password, the default, or cloudsql-iam), DB_SSLMODE (default verify-full),
+// DB_SSLROOTCERT (a PEM file, for example CNPG's CA secret mounted) and DB_MAX_CONNS (default 2,
+// 1 to 50). Object storage is the
 // S3 API of awsadapter's blob store at AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) with path-style
 // addressing, signed with AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from a Secret.
 //
@@ -73,5 +93,8 @@
 // <cluster>-superuser secret, at the primary <cluster>-rw), DB_SSLMODE, DB_SSLROOTCERT,
 // DB_APP_USER and DB_APP_PASSWORD (the app role, CNPG's <cluster>-app secret; the password is
 // taken as is) and RUN_TIMEOUT (default 5m). It reads no IMAGES_BUCKET, PORT or DB_MAX_CONNS
-// (a run uses one connection).
+// (a run uses one connection). On Cloud SQL (cmd/migrate-job-gcp) it gets DB_AUTH=cloudsql-iam and
+// its own IAM user (a member of cloudsqlsuperuser) with no DB_PASSWORD, and DB_APP_GROUP=true
+// with no DB_APP_PASSWORD (which is then refused): the app role is a NOLOGIN group whose members
+// are the api's and worker's IAM users (postgres.AppRole.Group).
 package knative

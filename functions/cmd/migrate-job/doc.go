@@ -5,6 +5,8 @@
 // <cluster>-app secret), in one transaction (postgres.MigrateWithAppRole). A database the app role
 // owns, as CloudNativePG's bootstrap.initdb.owner makes it, is given to the superuser first.
 //
+// Its code is knative.RunMigrateJob, shared with cmd/migrate-job-gcp (Cloud SQL).
+//
 // Environment (knative.LoadMigrateEnv, docs/function-contract.md): DB_HOST, DB_PORT, DB_NAME,
 // DB_USER, DB_PASSWORD, DB_SSLMODE (default verify-full), DB_SSLROOTCERT, DB_APP_USER,
 // DB_APP_PASSWORD, and RUN_TIMEOUT (a Go duration bounding the whole run, default 5m; the Job sets
