@@ -8,6 +8,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp"
+	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp/artifactregistry"
+	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp/projects"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -42,7 +45,7 @@ var clouds = map[string]*Cloud{
 		Function: function.NewAWSFunction,
 	},
 	"azure":      nil,
-	"gcp":        nil,
+	"gcp":        {Setup: gcpCloud},
 	"kubernetes": {Setup: kubernetesCloud},
 }
 
@@ -132,6 +135,96 @@ func kubernetesCloud(ctx *pulumi.Context, cfg *Config) (*Cloud, error) {
 		},
 		Function: func(ctx *pulumi.Context, name string, args *function.FunctionArgs, opts ...pulumi.ResourceOption) (*function.Function, error) {
 			fn.Namespace = namespace
+			return fn.New(ctx, name, args, append(opts, use)...)
+		},
+	}, nil
+}
+
+// gcpImages are the functions' container images on GCP, by the names oci/DIGESTS gives them.
+var gcpImages = map[string]string{"api": "api-server-gcp", "worker": "worker-server-gcp", "migrate": "migrate-job-gcp"}
+
+// gcpAPIs are the Google APIs the service uses, enabled by the stack before anything else.
+var gcpAPIs = []string{
+	"artifactregistry.googleapis.com",
+	"cloudresourcemanager.googleapis.com",
+	"compute.googleapis.com",
+	"iam.googleapis.com",
+	"monitoring.googleapis.com",
+	"pubsub.googleapis.com",
+	"run.googleapis.com",
+	"secretmanager.googleapis.com",
+	"servicenetworking.googleapis.com",
+	"sqladmin.googleapis.com",
+	"storage.googleapis.com",
+}
+
+// gcpCloud makes the GCP implementations: the Google APIs the service needs, enabled first; one
+// explicit gcp provider that depends on them, passed to every component and so to every child,
+// so nothing is created before its API is on; the Artifact Registry repository the images are
+// pushed to; Cloud Run, Pub/Sub, Cloud SQL, Cloud Storage and a VPC.
+func gcpCloud(ctx *pulumi.Context, cfg *Config) (*Cloud, error) {
+	project, region, g := cfg.Provider.GCPProject, cfg.Provider.GCPRegion, cfg.GCP
+	digests, err := loadDigests(cfg.ArtifactsDir)
+	if err != nil {
+		return nil, err
+	}
+	registry := fmt.Sprintf("%s-docker.pkg.dev/%s/%s", region, project, g.Repository)
+	refs := map[string]string{}
+	for fn, image := range gcpImages {
+		d, ok := digests[image]
+		if !ok {
+			return nil, fmt.Errorf("%s/oci/DIGESTS has no %s image (build it with `make artifacts`)", cfg.ArtifactsDir, image)
+		}
+		refs[fn] = registry + "/" + image + "@" + d
+	}
+	var apis []pulumi.Resource
+	for _, api := range gcpAPIs {
+		svc, err := projects.NewService(ctx, strings.TrimSuffix(api, ".googleapis.com"), &projects.ServiceArgs{
+			Project: pulumi.String(project),
+			Service: pulumi.String(api),
+			// Other stacks of the project may use it: destroying this one leaves it on.
+			DisableOnDestroy: pulumi.Bool(false),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("cannot enable %s: %w", api, err)
+		}
+		apis = append(apis, svc)
+	}
+	provider, err := gcp.NewProvider(ctx, "gcp", &gcp.ProviderArgs{
+		Project: pulumi.String(project),
+		Region:  pulumi.String(region),
+	}, pulumi.DependsOn(apis))
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the gcp provider: %w", err)
+	}
+	use := pulumi.Providers(provider)
+	if _, err := artifactregistry.NewRepository(ctx, "images", &artifactregistry.RepositoryArgs{
+		Location:     pulumi.String(region),
+		RepositoryId: pulumi.String(g.Repository),
+		Format:       pulumi.String("DOCKER"),
+		Description:  pulumi.String("The nimbus functions' container images, pushed with artifact.Push"),
+	}, pulumi.Provider(provider)); err != nil {
+		return nil, fmt.Errorf("cannot create the Artifact Registry repository %s: %w", g.Repository, err)
+	}
+	net := network.GCP{Region: region}
+	store := bucket.GCP{Location: region}
+	q := queue.PubSub{MinBackoff: g.MinBackoff, MaxBackoff: g.MaxBackoff}
+	db := database.CloudSQL{Edition: g.DatabaseEdition, Tier: g.DatabaseTier, PoolSize: g.PoolSize}
+	fn := function.CloudRun{Images: refs, Region: region, CPU: g.CPU, Concurrency: g.Concurrency, Private: g.PrivateAPI, DeletionProtection: cfg.DeletionProtection}
+	return &Cloud{
+		Network: func(ctx *pulumi.Context, name string, args *network.NetworkArgs, opts ...pulumi.ResourceOption) (*network.Network, error) {
+			return net.New(ctx, name, args, append(opts, use)...)
+		},
+		Bucket: func(ctx *pulumi.Context, name string, args *bucket.BucketArgs, opts ...pulumi.ResourceOption) (*bucket.Bucket, error) {
+			return store.New(ctx, name, args, append(opts, use)...)
+		},
+		Queue: func(ctx *pulumi.Context, name string, args *queue.QueueArgs, opts ...pulumi.ResourceOption) (*queue.Queue, error) {
+			return q.New(ctx, name, args, append(opts, use)...)
+		},
+		Database: func(ctx *pulumi.Context, name string, args *database.DatabaseArgs, opts ...pulumi.ResourceOption) (*database.Database, error) {
+			return db.New(ctx, name, args, append(opts, use)...)
+		},
+		Function: func(ctx *pulumi.Context, name string, args *function.FunctionArgs, opts ...pulumi.ResourceOption) (*function.Function, error) {
 			return fn.New(ctx, name, args, append(opts, use)...)
 		},
 	}, nil

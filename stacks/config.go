@@ -24,6 +24,30 @@ type Config struct {
 	Alarms   AlarmsConfig   `key:"alarms"`
 
 	Kubernetes KubernetesConfig `key:"kubernetes"`
+	GCP        GCPConfig        `key:"gcp"`
+
+	// Provider holds the providers' own settings a cloud's components need.
+	Provider ProviderConfig `key:"-"`
+}
+
+// ProviderConfig are settings of the clouds' providers (other namespaces than nimbus) the
+// components need, read by Load.
+type ProviderConfig struct {
+	// GCPProject and GCPRegion are gcp:project and gcp:region.
+	GCPProject, GCPRegion string
+}
+
+// GCPConfig sets the GCP target (nimbus:cloud gcp): Cloud Run, Cloud SQL and Pub/Sub sizing.
+type GCPConfig struct {
+	Repository      string `key:"repository" default:"nimbus" help:"Artifact Registry repository (Docker format) the stack creates in gcp:region; the functions run REGION-docker.pkg.dev/PROJECT/REPOSITORY/api-server-gcp, worker-server-gcp and migrate-job-gcp by the digests in artifactsDir/oci/DIGESTS, pushed there with artifact.Push."`
+	CPU             string `key:"cpu" default:"1" enum:"1|2|4|6|8" help:"CPU limit of each Cloud Run instance; memory is the function's memoryMb."`
+	Concurrency     int    `key:"concurrency" default:"80" range:"1..1000" help:"Requests one Cloud Run instance serves at once (maxInstanceRequestConcurrency)."`
+	PrivateAPI      bool   `key:"privateApi" default:"false" help:"Makes the API IAM-only (callers need roles/run.invoker) instead of public."`
+	DatabaseEdition string `key:"databaseEdition" default:"ENTERPRISE" enum:"ENTERPRISE|ENTERPRISE_PLUS" help:"Cloud SQL edition. database.pooler proxy (managed connection pooling) needs ENTERPRISE_PLUS."`
+	DatabaseTier    string `key:"databaseTier" help:"Cloud SQL machine tier; empty picks one by database.size (db-custom-1-3840, -2-7680, -4-15360 on ENTERPRISE; db-perf-optimized-N-2, -4, -8 on ENTERPRISE_PLUS). database.pooler proxy needs a performance-optimized tier (db-perf-optimized-N-*)."`
+	PoolSize        int    `key:"poolSize" default:"20" range:"1..1000" help:"Managed connection pooling's max_pool_size: server connections per user and database."`
+	MinBackoff      string `key:"minBackoff" default:"10s" help:"Shortest delay before Pub/Sub retries a failed push, whole seconds up to 600s; it grows exponentially to maxBackoff."`
+	MaxBackoff      string `key:"maxBackoff" default:"600s" help:"Longest delay between Pub/Sub's retries of a failed push, whole seconds up to 600s."`
 }
 
 // APIConfig sizes the HTTP API function.

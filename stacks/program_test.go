@@ -165,8 +165,19 @@ func TestStackErrors(t *testing.T) {
 		},
 		"cloud not implemented": {
 			reason: "a planned cloud is an error, never a fallback to aws",
-			config: map[string]string{"nimbus:cloud": "gcp"},
-			want:   []string{`nimbus:cloud "gcp" is not implemented yet; implemented: aws`},
+			config: map[string]string{"nimbus:cloud": "azure"},
+			want:   []string{`nimbus:cloud "azure" is not implemented yet; implemented: aws, gcp, kubernetes`},
+		},
+		"gcp settings": {
+			reason: "gcp needs its project and region; managed pooling needs ENTERPRISE_PLUS on a performance-optimized tier; Pub/Sub allows 5 to 100 deliveries",
+			config: map[string]string{"nimbus:cloud": "gcp", "nimbus:queue.maxReceiveCount": "3", "nimbus:gcp.databaseTier": "db-custom-2-7680", "nimbus:gcp.minBackoff": "1m"},
+			want: []string{
+				"gcp:region must be set when nimbus:cloud is gcp",
+				"gcp:project must be set when nimbus:cloud is gcp",
+				`nimbus:database.pooler proxy is Cloud SQL's managed connection pooling, which needs nimbus:gcp.databaseEdition ENTERPRISE_PLUS and a performance-optimized nimbus:gcp.databaseTier (db-perf-optimized-N-*), got ENTERPRISE and "db-custom-2-7680": set both, or set nimbus:database.pooler none or external`,
+				"nimbus:queue.maxReceiveCount must be 5 to 100 on gcp (Pub/Sub's maxDeliveryAttempts), got 3",
+				`nimbus:gcp.minBackoff must be whole seconds from 0s to 600s like 10s, got "1m"`,
+			},
 		},
 		"alarm emails": {
 			reason: "an alarm address must be a plain address",

@@ -68,6 +68,9 @@ func walk(t reflect.Type, prefix string, index []int) ([]Key, error) {
 		if !ok {
 			return nil, fmt.Errorf("field %s.%s has no key tag", t.Name(), f.Name)
 		}
+		if name == "-" {
+			continue // not a nimbus setting: filled by Load from other namespaces
+		}
 		name = prefix + name
 		idx := append(append([]int(nil), index...), i)
 		if f.Type.Kind() == reflect.Struct {
@@ -217,6 +220,7 @@ func Load(raw map[string]string, secretKeys []string) (*Config, error) {
 		}
 	}
 	if len(problems) == 0 {
+		cfg.Provider = ProviderConfig{GCPProject: strings.TrimSpace(raw["gcp:project"]), GCPRegion: strings.TrimSpace(raw["gcp:region"])}
 		problems = append(problems, cfg.check(raw)...)
 	}
 	if len(problems) > 0 {

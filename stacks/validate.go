@@ -13,6 +13,7 @@ import (
 // regionKeys are the settings each cloud's provider cannot work without.
 var regionKeys = map[string]string{
 	"aws": "aws:region",
+	"gcp": "gcp:region",
 }
 
 // check reports the problems that involve more than one key. It runs once every key parsed.
@@ -103,6 +104,7 @@ func (c *Config) check(raw map[string]string) []string {
 		add("%s must be a VPC id like vpc-0123456789abcdef0, got %q", n("network.vpcId"), net.VpcID)
 	}
 	p = append(p, c.checkKubernetes(raw)...)
+	p = append(p, c.checkGCP(raw)...)
 	if pfx, err := netip.ParsePrefix(net.CIDR); err != nil || !pfx.Addr().Is4() || !pfx.Addr().IsPrivate() || pfx.Bits() < 16 || pfx.Bits() > 22 || pfx.Masked() != pfx {
 		add("%s must be a private IPv4 range from /16 to /22 such as 10.20.0.0/16, got %q", n("network.cidr"), net.CIDR)
 	}
@@ -168,6 +170,61 @@ func (c *Config) checkKubernetes(raw map[string]string) []string {
 	sort.Strings(p)
 	return p
 }
+
+// checkGCP reports the problems of the GCP target's settings: what Pub/Sub and Cloud SQL
+// accept, and the keys other clouds use.
+func (c *Config) checkGCP(raw map[string]string) []string {
+	if c.Cloud != "gcp" {
+		return nil
+	}
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	n := func(key string) string { return Namespace + ":" + key }
+	g := c.GCP
+	if strings.TrimSpace(raw["gcp:project"]) == "" {
+		add("gcp:project must be set when %s is gcp", n("cloud"))
+	} else if !gcpProjectID.MatchString(c.Provider.GCPProject) {
+		add("gcp:project must be a project id (6 to 30 lower-case letters, digits and -, starting with a letter), got %q", c.Provider.GCPProject)
+	}
+	if q := c.Queue.MaxReceiveCount; q < 5 || q > 100 {
+		add("%s must be 5 to 100 on gcp (Pub/Sub's maxDeliveryAttempts), got %d: a smaller count is not raised silently", n("queue.maxReceiveCount"), q)
+	}
+	if c.Queue.RetentionDays > 7 {
+		add("%s must be at most 7 on gcp (a Pub/Sub subscription keeps messages 7 days at most), got %d", n("queue.retentionDays"), c.Queue.RetentionDays)
+	}
+	for key, v := range map[string]string{"gcp.minBackoff": g.MinBackoff, "gcp.maxBackoff": g.MaxBackoff} {
+		if !gcpSeconds.MatchString(v) {
+			add("%s must be whole seconds from 0s to 600s like 10s, got %q", n(key), v)
+		}
+	}
+	if !gcpRepository.MatchString(g.Repository) {
+		add("%s must be an Artifact Registry repository id (lower-case letters, digits and -, starting with a letter), got %q", n("gcp.repository"), g.Repository)
+	}
+	if c.Database.Pooler == "proxy" {
+		tier := g.DatabaseTier
+		if tier == "" {
+			tier = "(picked by " + n("database.size") + ")"
+		}
+		if g.DatabaseEdition != "ENTERPRISE_PLUS" || (g.DatabaseTier != "" && !strings.HasPrefix(g.DatabaseTier, "db-perf-optimized-N-")) {
+			add("%s proxy is Cloud SQL's managed connection pooling, which needs %s ENTERPRISE_PLUS and a performance-optimized %s (db-perf-optimized-N-*), got %s and %q: set both, or set %s none or external",
+				n("database.pooler"), n("gcp.databaseEdition"), n("gcp.databaseTier"), g.DatabaseEdition, tier, n("database.pooler"))
+		}
+	}
+	if c.Alarms.TopicARN != "" {
+		add("%s is an SNS topic, an AWS setting; on gcp %s get email notification channels", n("alarms.topicArn"), n("alarms.emails"))
+	}
+	if c.Network.VpcID != "" || len(c.Network.SubnetIDs) > 0 {
+		add("%s and %s are AWS settings; on gcp the stack creates its VPC (%s is its subnet's range)", n("network.vpcId"), n("network.subnetIds"), n("network.cidr"))
+	}
+	sort.Strings(p)
+	return p
+}
+
+var (
+	gcpProjectID  = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+	gcpSeconds    = regexp.MustCompile(`^([0-9]|[1-9][0-9]|[1-5][0-9][0-9]|600)s$`)
+	gcpRepository = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
+)
 
 // snsTopicARN is an SNS topic ARN: arn:PARTITION:sns:REGION:ACCOUNT:NAME.
 var snsTopicARN = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)

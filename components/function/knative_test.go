@@ -1,6 +1,8 @@
 package function_test
 
 import (
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"sort"
 	"testing"
 
@@ -47,8 +49,11 @@ func subscribeGrant() link.Grant {
 func TestKnativeRunOnDeployJob(t *testing.T) {
 	var step pulumi.Resource
 	r := componenttest.Run(t, func(ctx *pulumi.Context) error {
-		ready, err := function.Knative{Images: map[string]string{"ready": image}, Namespace: pulumi.String("nimbus")}.New(ctx, "ready", &function.FunctionArgs{
-			Code: pulumi.NewFileArchive("x.zip"), CodeHash: functiontest.Hash})
+		// What a migration waits for: a database's custom resource (db.Ready).
+		ready, err := apiextensions.NewCustomResource(ctx, "ready", &apiextensions.CustomResourceArgs{
+			ApiVersion: pulumi.String("postgresql.cnpg.io/v1"), Kind: pulumi.String("Cluster"),
+			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("db"), Namespace: pulumi.String("nimbus")},
+		})
 		if err != nil {
 			return err
 		}
@@ -72,8 +77,8 @@ func TestKnativeRunOnDeployJob(t *testing.T) {
 	if r.Err != nil {
 		t.Fatal(r.Err)
 	}
-	if n := len(r.ByType(knativeService)); n != 1 {
-		t.Errorf("want only the other function's Knative Service, got %d", n)
+	if n := len(r.ByType(knativeService)); n != 0 {
+		t.Errorf("want no Knative Service for a RunOnDeploy function, got %d", n)
 	}
 	job := r.One(t, "kubernetes:batch/v1:Job")
 	if step == nil {
@@ -115,7 +120,7 @@ func TestKnativeRunOnDeployJob(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("job (-want +got):\n%s", diff)
 	}
-	ready := r.One(t, knativeService)
+	ready := r.One(t, "kubernetes:postgresql.cnpg.io/v1:Cluster")
 	if !contains(job.Dependencies, ready.URN) {
 		t.Errorf("the job does not wait for RunOnDeploy.After %s; depends on %v", ready.URN, job.Dependencies)
 	}

@@ -72,8 +72,9 @@ type Cloud struct {
 	mu        sync.Mutex
 	resources []Resource
 	generic   map[string]int
-	// regions maps a provider reference (URN::ID) to its region input.
-	regions map[string]string
+	// regions maps a provider reference (URN::ID) to its region input; projects to its project
+	// input (GCP).
+	regions, projects map[string]string
 }
 
 var _ pulumi.MockResourceMonitor = (*Cloud)(nil)
@@ -86,7 +87,7 @@ func New(opts Options) *Cloud {
 	if opts.Account == "" {
 		opts.Account = DefaultAccount
 	}
-	return &Cloud{opts: opts, generic: map[string]int{}, regions: map[string]string{}}
+	return &Cloud{opts: opts, generic: map[string]int{}, regions: map[string]string{}, projects: map[string]string{}}
 }
 
 // Region returns the default region of the cloud.
@@ -145,6 +146,7 @@ func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		Name:    res.Name,
 		Inputs:  res.Inputs,
 		Region:  c.regionFor(res.Provider),
+		Project: c.projectFor(res.Provider),
 		Account: c.opts.Account,
 		cloud:   c,
 	}
@@ -173,6 +175,11 @@ func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 			c.regions[urn+"::"+id] = r
 			c.mu.Unlock()
 		}
+		if p := req.Str("project"); p != "" {
+			c.mu.Lock()
+			c.projects[urn+"::"+id] = p
+			c.mu.Unlock()
+		}
 	}
 	c.record(res)
 	return id, res.Outputs, nil
@@ -194,6 +201,13 @@ func (c *Cloud) regionFor(provider string) string {
 		return r
 	}
 	return c.opts.Region
+}
+
+// projectFor is the project input of the provider a resource uses; empty if it has none.
+func (c *Cloud) projectFor(provider string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.projects[provider]
 }
 
 // urn computes a resource's URN the way the mock monitor does (newURN in the
@@ -275,6 +289,7 @@ func (c *Cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		Type:    args.Token,
 		Inputs:  args.Args,
 		Region:  c.regionFor(args.Provider),
+		Project: c.projectFor(args.Provider),
 		Account: c.opts.Account,
 		cloud:   c,
 	}
@@ -296,6 +311,8 @@ type Request struct {
 	Inputs  resource.PropertyMap
 	Region  string
 	Account string
+	// Project is the GCP project of the resource's provider, when it names one.
+	Project string
 
 	cloud *Cloud
 }

@@ -42,6 +42,9 @@ func gcpProject(r *Request) string {
 	if p := r.Str("project"); p != "" {
 		return p
 	}
+	if r.Project != "" {
+		return r.Project
+	}
 	return GCPProject
 }
 

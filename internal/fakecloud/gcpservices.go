@@ -167,7 +167,7 @@ func gcpRunJob(r *Request) (string, resource.PropertyMap) {
 func gcpGetProject(r *Request) (resource.PropertyMap, error) {
 	project := r.Str("projectId")
 	if project == "" {
-		project = GCPProject
+		project = gcpProject(r)
 	}
 	return props(map[string]any{
 		"id":        "projects/" + project,
