@@ -74,4 +74,23 @@
 // the URL is in no manifest. Not applied on Kubernetes yet: EngineVersion (the operator's
 // default image is used), backups (they need an object store for Barman), DeletionProtection.
 // Identity is "UID HOST:5432/NAME POOLER" with the Cluster's uid.
+//
+// GCP (CloudSQL.New): a Cloud SQL for PostgreSQL instance (POSTGRES_EngineVersion) with no
+// public IP, on the network's private services access (it waits for the connection,
+// network.GCPPlacement.Ready), ENCRYPTED_ONLY connections, cloudsql.iam_authentication on,
+// backups with point-in-time recovery when BackupRetentionDays > 0 (that many daily backups),
+// REGIONAL availability with HighAvailability, deletion protection (the provider's, Google's and
+// Pulumi's protect) with DeletionProtection, Edition (ENTERPRISE default, ENTERPRISE_PLUS) and
+// Tier (by Size), and its database. PoolerProxy is managed connection pooling (pool_mode
+// transaction, max_pool_size PoolSize, query_wait_timeout; port 6432): it needs ENTERPRISE_PLUS
+// and a db-perf-optimized-N-* tier, checked before anything is registered. There are no
+// passwords: Connect's and Migrate's link.GCPBinding each have a Grant that makes the consumer's
+// service account a CLOUD_IAM_SERVICE_ACCOUNT user (its email without .gserviceaccount.com,
+// handed back as USER) with roles/cloudsql.client and roles/cloudsql.instanceUser on the project
+// conditioned on this instance; Connect's user gets the database role AppUsername, a NOLOGIN group
+// the migration creates (functions/postgres AppRole.Group: APP_GROUP true), so the consumer
+// applies it after the migration (its DeployAfter); Migrate's gets cloudsqlsuperuser. AUTH is
+// cloudsql-iam, SSLMODE require (the server certificate names the instance, not its IP).
+// PoolerExternal stores ExternalURL in a Secret Manager secret NAME-url, handed out as a
+// SecretRef (version latest) with a Grant of roles/secretmanager.secretAccessor on it.
 package database

@@ -84,4 +84,21 @@
 // and Triggers are created without waiting for controllers (none run in the tests); it awaits a
 // Job by its kind (pkg/await/job.go: startTime set, condition Complete); only the network's
 // Namespace skips awaiting, for its deletion.
+//
+// GCP (CloudRun.New): a service account per function (ACCOUNT "NAME-fn") and, per link, the
+// binding's Grants applied for it (link.ApplyGCPGrants) before anything that runs, which waits for
+// them (and for DeployAfter); a Cloud Run v2 service in Region (INGRESS_TRAFFIC_ALL: who may
+// invoke is IAM's: allUsers roles/run.invoker only for an HTTP function unless Private) of the
+// image by digest (Images[name], an Artifact Registry reference) with min instances
+// WarmInstances, max instances MaxInstances (a subscription's MaxConcurrency lowers the request
+// concurrency to at most it and caps max instances at MaxConcurrency / concurrency), request
+// concurrency Concurrency (default 80), CPU (default 1) and MemoryMB Mi limits, startup CPU boost
+// when warm, CPU only while serving, a startup probe on /healthz, Direct VPC egress to private
+// ranges in the Network's subnet (its region must be Region), and deletion protection as
+// DeletionProtection says (Cloud Run v2 defaults to true); then the bindings' Deliveries (a push
+// subscription) with the service's name, location and URL. Env: plain values, SecretRefs as
+// Secret Manager references, each binding's Env and what its Grants returned (the database user)
+// under the link's prefix. With RunOnDeploy: a Cloud Run job instead (the input as its argument,
+// RUN_TIMEOUT, one retry) whose runExecutionToken is a hash of the code, the input and the
+// triggers, so the deploy waits for an execution on create and on every change of any of them.
 package function

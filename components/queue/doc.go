@@ -40,4 +40,21 @@
 // NAME-dlq Broker, and the consumer's /deadletter path subscribed to that Broker so the worker
 // marks the job failed (docs/function-contract.md). SubscribeArgs' batching does not apply:
 // Knative delivers one event per request; MaxConcurrency caps the consumer's concurrent events. There is no alarm yet: Alerts must be empty.
+//
+// GCP (PubSub.New): a Pub/Sub topic, a dead-letter topic NAME-dlq retaining messages
+// DeadLetterRetentionSeconds, a pull subscription on it that keeps them (retention at most 7
+// days, never expiring) for inspection, an alert policy on that subscription's
+// num_undelivered_messages > 0 notifying the alerts' email channels (alerts.NewGCPAlerts), and a
+// service account NAME-push the push subscriptions authenticate as. MaxReceiveCount must be 5 to
+// 100 (Pub/Sub's maxDeliveryAttempts; a smaller count is an error, never raised silently),
+// RetentionSeconds 600 to 604800. Grants carry a link.GCPBinding: Publish has TOPIC and a Grant of
+// roles/pubsub.publisher on the topic for the consumer; Subscribe has DELIVERY pubsub-push,
+// PUSH_AUDIENCE (the topic's id, the OIDC token's audience: known before the consumer's URL) and
+// PUSH_SERVICE_ACCOUNT, its MaxConcurrency, and a Delivery the Cloud Run function applies once
+// its service exists: roles/run.invoker on that service only for the push identity, the push
+// subscription (ackDeadlineSeconds VisibilityTimeoutSeconds within 10..600, retry backoff
+// MinBackoff..MaxBackoff, default 10s..600s, deadLetterPolicy NAME-dlq with MaxReceiveCount
+// attempts, push endpoint URL + "/", OIDC token), and the Pub/Sub service agent's
+// roles/pubsub.publisher on NAME-dlq and roles/pubsub.subscriber on the subscription (its number
+// from organizations.getProject), without which dead-lettering silently does nothing.
 package queue
