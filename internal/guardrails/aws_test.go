@@ -358,12 +358,13 @@ func TestSeveritiesAndUnchecked(t *testing.T) {
 	if !guardrails.HasErrors(vs) {
 		t.Errorf("pooler-tls violation is not an error: %v", vs)
 	}
-	got := guardrails.Unchecked(&guardrails.Plan{Cloud: "gcp"})
+	got := guardrails.Unchecked(&guardrails.Plan{Cloud: "azure"})
 	if len(got) == 0 || got[0] != "queue-dead-letter" {
-		t.Errorf("Unchecked(gcp) = %v, want every non-production rule", got)
+		t.Errorf("Unchecked(azure) = %v, want every non-production rule", got)
 	}
-	// The rules about Knative's Triggers, manifests and containers have no AWS check yet.
-	want := []string{"subscription-dead-letter", "no-literal-secrets", "container-requests-readiness"}
+	// The rules about Knative's Triggers, manifests and containers, and GCP's dead-letter grants
+	// and basic roles, have no AWS check yet.
+	want := []string{"subscription-dead-letter", "no-literal-secrets", "container-requests-readiness", "dead-letter-grants", "no-primitive-roles"}
 	if diff := cmp.Diff(want, guardrails.Unchecked(&guardrails.Plan{Cloud: "aws", Production: true})); diff != "" {
 		t.Errorf("Unchecked(aws) (-want +got):\n%s", diff)
 	}

@@ -29,6 +29,11 @@ var stackKeys = map[string]string{
 	"pooler":                "nimbus:database.pooler",
 	"maxConnectionsPercent": "nimbus:database.pool.maxConnectionsPercent",
 	"alarms":                "nimbus:alarms.emails or nimbus:alarms.topicArn",
+	// GCP (gcp.go): Cloud Run's instance caps, the managed pooler's pool, the Cloud SQL tier.
+	"api maxInstanceCount":    "nimbus:api.maxInstances",
+	"worker maxInstanceCount": "nimbus:worker.maxConcurrency",
+	"max_pool_size":           "nimbus:gcp.poolSize",
+	"tier":                    "nimbus:database.size or nimbus:gcp.databaseTier",
 }
 
 // StackKeys returns the stack settings the findings name, so a test can check each exists.

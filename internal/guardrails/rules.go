@@ -84,6 +84,10 @@ var rules = []Rule{
 		Description: "No secret's value is written in a manifest: no environment value named like a secret (in a Service's or a Job's pod), no secret object with plaintext data."},
 	{ID: "container-requests-readiness", Severity: Error,
 		Description: "Every container service requests CPU and memory and has a readiness probe; every Job requests CPU and memory."},
+	{ID: "dead-letter-grants", Severity: Error,
+		Description: "Whatever dead-letters through a cloud's own agent may do so: on GCP, the Pub/Sub service agent may publish to every dead-letter topic and subscribe to the subscription that uses it."},
+	{ID: "no-primitive-roles", Severity: Error,
+		Description: "No IAM grant uses a basic role (roles/owner, roles/editor, roles/viewer), which grants every service's permissions."},
 	{ID: "db-connection-capacity", Severity: Error,
 		Description: "The most connections a database can be asked for at once (each direct consumer's most instances times its pool size, plus the pool of each pooler in front of it) fit its max_connections."},
 }
@@ -92,6 +96,7 @@ var rules = []Rule{
 // cloud's checks are chosen.
 var checks = map[string]map[string]Check{
 	"aws":        awsChecks,
+	"gcp":        gcpChecks,
 	"kubernetes": kubernetesChecks,
 }
 
