@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"sync"
 
 	"cloud.google.com/go/storage"
+	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
 
 	"github.com/nimbus-iac/nimbus/functions/images"
@@ -58,7 +60,11 @@ func (b *Blobs) Put(ctx context.Context, key string, body []byte, contentType st
 	if err != nil {
 		return err
 	}
-	w := obj.NewWriter(ctx)
+	// Only if the object does not exist yet: the grant on a prefix is objectCreator, which may
+	// not overwrite. A key always names the same bytes (an original's id is new per upload, a
+	// thumbnail is made the same from its original), so an object already there, from an
+	// earlier attempt of the same job, is this write done.
+	w := obj.If(storage.Conditions{DoesNotExist: true}).NewWriter(ctx)
 	w.ContentType = contentType
 	w.ChunkSize = 0
 	if _, err := w.Write(body); err != nil {
@@ -66,6 +72,10 @@ func (b *Blobs) Put(ctx context.Context, key string, body []byte, contentType st
 		return fmt.Errorf("cannot put gs://%s/%s: %w", b.Bucket, key, err)
 	}
 	if err := w.Close(); err != nil {
+		var gerr *googleapi.Error
+		if errors.As(err, &gerr) && gerr.Code == http.StatusPreconditionFailed {
+			return nil
+		}
 		return fmt.Errorf("cannot put gs://%s/%s: %w", b.Bucket, key, err)
 	}
 	return nil

@@ -56,6 +56,15 @@ func TestBlobs(t *testing.T) {
 	if n := uploads.Load(); n != 1 {
 		t.Errorf("%d upload requests, want 1 (a single-request upload)", n)
 	}
+	// A second write of the key (a retried job) is done already: objectCreator may not
+	// overwrite, so it is conditioned on the object not existing and a precondition failure
+	// is success; the object keeps its bytes.
+	if err := b.Put(ctx, "originals/a", []byte("other"), images.TypePNG); err != nil {
+		t.Errorf("a second put of the same key: %v, want done", err)
+	}
+	if got, err := b.Get(ctx, "originals/a"); err != nil || !bytes.Equal(got, body) {
+		t.Errorf("after a second put the object is %d bytes (%v), want the first %d", len(got), err, len(body))
+	}
 	if _, err := b.Get(ctx, "originals/missing"); !errors.Is(err, images.ErrNotFound) {
 		t.Errorf("a missing object: got %v, want images.ErrNotFound", err)
 	}
