@@ -56,15 +56,27 @@
 // (ref or uri), except a Trigger on a Broker that is itself a Trigger's
 // dead-letter sink (what it cannot deliver is still kept there: the queue's
 // NAME-dlq Broker and the worker's -failed Trigger that marks jobs failed);
-// no-literal-secrets, no container env entry of a Knative Service whose name
+// no-literal-secrets, no container env entry of a Knative Service's or a Job's pod whose name
 // looks like a secret (PASSWORD, SECRET, TOKEN, PRIVATE_KEY, ACCESS_KEY,
 // CREDENTIAL, API_KEY) has a literal value (secrets come by
 // valueFrom.secretKeyRef), and no core/v1 Secret has data or stringData in
 // plaintext (a Pulumi secret, as a generated password, passes; a username
 // key is not a secret); container-requests-readiness, every Knative Service's
-// containers request cpu and memory and have a readinessProbe; prod-warm-http,
+// and Job's containers request cpu and memory, and a Service's have a
+// readinessProbe; prod-warm-http,
 // in production a Knative Service not labelled
 // networking.knative.dev/visibility: cluster-local has min-scale at least 1.
-// The other rules have no Kubernetes check yet (Unchecked lists them); the
-// three new rules have no AWS check.
+// The other rules have no Kubernetes check yet (Unchecked lists them).
+//
+// GCP (gcp.go): queue-dead-letter and subscription-dead-letter (every push
+// subscription dead-letters after 5 to 100 attempts to a topic of the plan that a
+// subscription keeps), dead-letter-grants (the Pub/Sub service agent may publish to
+// that topic and subscribe to the subscription), database-private-encrypted (Cloud
+// SQL without public IP, on a private network, TLS only), bucket-public-access-blocked
+// (public access prevention enforced, uniform access), no-primitive-roles (no
+// owner, editor or viewer in any IAM member, binding or policy), prod-warm-http,
+// prod-deletion-protection and prod-backups as on AWS, and db-connection-capacity
+// for Cloud SQL and its managed pooling. The rules new with Kubernetes and GCP
+// (subscription-dead-letter, no-literal-secrets, container-requests-readiness,
+// dead-letter-grants, no-primitive-roles) have no AWS check.
 package guardrails
