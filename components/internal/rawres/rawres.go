@@ -11,8 +11,12 @@
 //     ...) are optional and omitted when nil, as the typed SDKs do. Arrays and maps have no Ptr
 //     kind: pulumi.StringArrayInput and pulumi.StringMapInput are optional unless the tag says
 //     `pulumi:"property,required"`.
+//   - A nested object is a pointer to a struct of such fields (*ServiceTemplateArgs), a list of
+//     objects a slice of them ([]ServiceTemplateContainerArgs); both are optional unless tagged
+//     required, and a nil required field inside one is refused with its path.
 //   - R embeds pulumi.CustomResourceState; its pulumi.XOutput fields tagged `pulumi:"property"`
-//     are resolved from the provider's outputs, as a typed SDK resource's are.
+//     are resolved from the provider's outputs, as a typed SDK resource's are. A nested output
+//     is a pulumi.MapOutput (read it with [String]).
 //
 // [Fields] describes A or R in the provider schema's terms (property name, type, required), for
 // tests that pin a wrapper to its provider's schema. Nothing here knows a cloud.
@@ -65,7 +69,8 @@ func New[R any, PR interface {
 }
 
 // Inputs turns an input struct into the property map it registers: every tagged field that is
-// set, keyed by its property name. A nil required field is an error naming it.
+// set, keyed by its property name, nested objects as maps. A nil required field is an error
+// naming it.
 func Inputs[A any](args *A) (pulumi.Map, error) {
 	v := reflect.ValueOf(args)
 	if args == nil {
@@ -79,34 +84,67 @@ func Inputs[A any](args *A) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := pulumi.Map{}
 	var errs []error
+	out := inputs(v, fields, "", "", &errs)
+	return out, errors.Join(errs...)
+}
+
+// inputs is the property map of struct value v; goPath and propPath prefix the names in errors.
+func inputs(v reflect.Value, fields []Field, goPath, propPath string, errs *[]error) pulumi.Map {
+	out := pulumi.Map{}
 	for _, f := range fields {
 		fv := v.FieldByIndex(f.index)
-		if fv.Kind() != reflect.Interface {
-			errs = append(errs, fmt.Errorf("field %s of %s is an output; inputs are pulumi XInput interfaces", f.goName, v.Type()))
-			continue
-		}
-		if fv.IsNil() {
+		goName, prop := goPath+f.goName, propPath+f.Property
+		switch {
+		case fv.Kind() != reflect.Interface && f.Fields == nil:
+			*errs = append(*errs, fmt.Errorf("field %s of %s is an output; inputs are pulumi XInput interfaces", goName, v.Type()))
+		case fv.IsNil():
 			if f.Required {
-				errs = append(errs, fmt.Errorf("%s (%s) is required", f.goName, f.Property))
+				*errs = append(*errs, fmt.Errorf("%s (%s) is required", goName, prop))
 			}
-			continue
+		case fv.Kind() == reflect.Pointer:
+			out[f.Property] = inputs(fv.Elem(), f.Fields, goName+".", prop+".", errs)
+		case fv.Kind() == reflect.Slice:
+			list := pulumi.Array{}
+			for i := range fv.Len() {
+				list = append(list, inputs(fv.Index(i), f.Fields, fmt.Sprintf("%s[%d].", goName, i), fmt.Sprintf("%s[%d].", prop, i), errs))
+			}
+			out[f.Property] = list
+		default:
+			out[f.Property] = fv.Interface().(pulumi.Input)
 		}
-		out[f.Property] = fv.Interface().(pulumi.Input)
 	}
-	return out, errors.Join(errs...)
+	return out
+}
+
+// String reads the string at path in a nested output (metadata, then name), "" when absent.
+func String(m pulumi.MapOutput, path ...string) pulumi.StringOutput {
+	return m.ApplyT(func(v map[string]any) string {
+		var cur any = v
+		for _, p := range path {
+			obj, ok := cur.(map[string]any)
+			if !ok {
+				return ""
+			}
+			cur = obj[p]
+		}
+		s, _ := cur.(string)
+		return s
+	}).(pulumi.StringOutput)
 }
 
 // Field is one property of a wrapper's input or output struct.
 type Field struct {
 	// Property is the provider's property name.
 	Property string
-	// Kind is the property's type: "string", "bool", "int", "number", "[]string" or
-	// "map[string]string".
+	// Kind is the property's type: "string", "bool", "int", "number", "[]string",
+	// "map[string]string", "object" (a nested object, or any nested output) or "[]object".
 	Kind string
 	// Required is true for an input of a non-pointer scalar kind, or tagged ",required".
 	Required bool
+
+	// Fields are a nested object's properties ("object" and "[]object" inputs).
+	Fields []Field
 
 	goName string
 	index  []int
@@ -138,6 +176,7 @@ var kinds = map[reflect.Type]kind{
 	reflect.TypeFor[pulumi.Float64Output]():       {"number", false},
 	reflect.TypeFor[pulumi.StringArrayOutput]():   {"[]string", false},
 	reflect.TypeFor[pulumi.StringMapOutput]():     {"map[string]string", false},
+	reflect.TypeFor[pulumi.MapOutput]():           {"object", false},
 	reflect.TypeFor[pulumi.CustomResourceState](): {"", false},
 }
 
@@ -156,12 +195,36 @@ func Fields(t reflect.Type) ([]Field, error) {
 		case tag == "":
 			errs = append(errs, fmt.Errorf("field %s of %s has no pulumi tag", f.Name, t))
 			continue
+		case !ok && nested(f.Type) != nil:
+			elem := nested(f.Type)
+			sub, err := Fields(elem)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			kind := "object"
+			if f.Type.Kind() == reflect.Slice {
+				kind = "[]object"
+			}
+			out = append(out, Field{Property: tag, Kind: kind, Required: flag == "required", Fields: sub, goName: f.Name, index: f.Index})
+			continue
 		case !ok || k.name == "":
-			errs = append(errs, fmt.Errorf("field %s of %s is a %s; want a pulumi String, Bool, Int, Float64, StringArray or StringMap input or output", f.Name, t, f.Type))
+			errs = append(errs, fmt.Errorf("field %s of %s is a %s; want a pulumi String, Bool, Int, Float64, StringArray or StringMap input or output, or a nested struct", f.Name, t, f.Type))
 			continue
 		}
 		out = append(out, Field{Property: tag, Kind: k.name, Required: k.required || flag == "required", goName: f.Name, index: f.Index})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Property < out[j].Property })
 	return out, errors.Join(errs...)
+}
+
+// nested is the struct of a nested-object field (*S or []S), or nil.
+func nested(t reflect.Type) reflect.Type {
+	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Slice {
+		return nil
+	}
+	if e := t.Elem(); e.Kind() == reflect.Struct && e.PkgPath() != reflect.TypeFor[pulumi.Map]().PkgPath() {
+		return e
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/componenttest"
@@ -17,6 +18,17 @@ type thingArgs struct {
 	Label pulumi.StringPtrInput   `pulumi:"label"`
 	Tags  pulumi.StringArrayInput `pulumi:"tags,required"`
 	Zones pulumi.StringArrayInput `pulumi:"zones"`
+	Spec  *thingSpecArgs          `pulumi:"spec"`
+}
+
+type thingSpecArgs struct {
+	Image pulumi.StringInput    `pulumi:"image"`
+	Ports []thingPortArgs       `pulumi:"ports"`
+	Note  pulumi.StringPtrInput `pulumi:"note"`
+}
+
+type thingPortArgs struct {
+	Port pulumi.IntInput `pulumi:"port"`
 }
 
 type thing struct {
@@ -24,6 +36,7 @@ type thing struct {
 
 	Label pulumi.StringOutput `pulumi:"label"`
 	Size  pulumi.IntOutput    `pulumi:"size"`
+	Spec  pulumi.MapOutput    `pulumi:"spec"`
 }
 
 var thingType = rawres.Type[thingArgs]{Package: rawres.Package{Name: "acme", Version: "1.2.3"}, Token: "acme:index/thing:Thing"}
@@ -31,24 +44,28 @@ var thingType = rawres.Type[thingArgs]{Package: rawres.Package{Name: "acme", Ver
 func TestNew(t *testing.T) {
 	var got map[string]any
 	r := componenttest.Run(t, func(ctx *pulumi.Context) error {
-		th, err := rawres.New[thing](ctx, thingType, "t", &thingArgs{Size: pulumi.Int(3), Tags: pulumi.StringArray{pulumi.String("a")}}, pulumi.Protect(true))
+		th, err := rawres.New[thing](ctx, thingType, "t", &thingArgs{
+			Size: pulumi.Int(3), Tags: pulumi.StringArray{pulumi.String("a")},
+			Spec: &thingSpecArgs{Image: pulumi.String("img").ToStringOutput(), Ports: []thingPortArgs{{Port: pulumi.Int(80)}, {Port: pulumi.Int(443)}}},
+		}, pulumi.Protect(true))
 		if err != nil {
 			return err
 		}
-		got = componenttest.Await(t, pulumi.Map{"size": th.Size, "id": th.ID()})
+		got = componenttest.Await(t, pulumi.Map{"size": th.Size, "id": th.ID(), "image": rawres.String(th.Spec, "image"), "none": rawres.String(th.Spec, "ports", "port")})
 		return nil
 	})
 	if r.Err != nil {
 		t.Fatal(r.Err)
 	}
 	res := r.One(t, "acme:index/thing:Thing")
-	if diff := cmp.Diff(map[string]any{"size": 3.0, "tags": []any{"a"}}, res.Inputs.Mappable()); diff != "" {
-		t.Errorf("inputs: the set fields under their property names, nil ones omitted (-want +got):\n%s", diff)
+	want := map[string]any{"size": 3.0, "tags": []any{"a"}, "spec": map[string]any{"image": "img", "ports": []any{map[string]any{"port": 80.0}, map[string]any{"port": 443.0}}}}
+	if diff := cmp.Diff(want, res.Inputs.Mappable()); diff != "" {
+		t.Errorf("inputs: the set fields under their property names, nil ones omitted, nested ones as objects (-want +got):\n%s", diff)
 	}
 	if res.Version != "1.2.3" {
 		t.Errorf("registered with version %q, want the package's 1.2.3, as its typed SDK would", res.Version)
 	}
-	if got["size"] != 3 || got["id"] == "" {
+	if got["size"] != 3 || got["id"] == "" || got["image"] != "img" || got["none"] != "" {
 		t.Errorf("outputs must resolve into the typed struct, got %v", got)
 	}
 }
@@ -66,6 +83,15 @@ func TestNewRejects(t *testing.T) {
 				return err
 			},
 			want: "cannot register acme:index/thing:Thing \"t\": Size (size) is required\nTags (tags) is required",
+		},
+		"nested required": {
+			reason: "a nil required input inside a nested object is refused with its path",
+			run: func(ctx *pulumi.Context) error {
+				_, err := rawres.New[thing](ctx, thingType, "t", &thingArgs{Size: pulumi.Int(1), Tags: pulumi.StringArray{},
+					Spec: &thingSpecArgs{Image: pulumi.String("i"), Ports: []thingPortArgs{{Port: pulumi.Int(1)}, {}}}})
+				return err
+			},
+			want: "Spec.Ports[1].Port (spec.ports[1].port) is required",
 		},
 		"package": {
 			reason: "a token of another package is refused",
@@ -101,12 +127,15 @@ func TestFields(t *testing.T) {
 	want := []rawres.Field{
 		{Property: "label", Kind: "string"},
 		{Property: "size", Kind: "int", Required: true},
+		{Property: "spec", Kind: "object", Fields: []rawres.Field{
+			{Property: "image", Kind: "string", Required: true},
+			{Property: "note", Kind: "string"},
+			{Property: "ports", Kind: "[]object", Fields: []rawres.Field{{Property: "port", Kind: "int", Required: true}}},
+		}},
 		{Property: "tags", Kind: "[]string", Required: true},
 		{Property: "zones", Kind: "[]string"},
 	}
-	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b rawres.Field) bool {
-		return a.Property == b.Property && a.Kind == b.Kind && a.Required == b.Required
-	})); diff != "" {
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(rawres.Field{})); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	type bad struct {

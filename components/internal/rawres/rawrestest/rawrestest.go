@@ -4,7 +4,9 @@
 //
 // From the SDK file of a resource (compute/network.go) it reads the type token NewX registers,
 // the input properties of the plain args struct (xArgs: property name, type, and which NewX
-// rejects when missing) and the outputs of the resource struct (X).
+// rejects when missing) and the outputs of the resource struct (X). A nested input's type is read
+// from the plain struct of the same name in the package's pulumiTypes*.go files, required where
+// its field is not a pointer, list or map.
 package rawrestest
 
 import (
@@ -33,6 +35,9 @@ type SDKResource struct {
 	// for a type a wrapper cannot use, "other TYPE".
 	Inputs  map[string]rawres.Field
 	Outputs map[string]rawres.Field
+	// Types are the package's nested plain structs by Go name ("ServiceTemplate"), their fields by
+	// property name; read only when an input is nested.
+	Types map[string]map[string]rawres.Field
 }
 
 // ModuleDir returns the directory of a module the main module requires, from `go list -m`.
@@ -139,7 +144,72 @@ func ParseSDK(path, resource string) (SDKResource, error) {
 	if out.Token == "" || len(out.Inputs) == 0 || len(out.Outputs) == 0 {
 		return out, fmt.Errorf("%s: no New%s registering a resource, or no %s or %s struct", path, resource, argsName, resource)
 	}
+	for _, f := range out.Inputs {
+		if strings.HasPrefix(f.Kind, "object ") || strings.HasPrefix(f.Kind, "[]object ") {
+			types, err := ParseTypes(filepath.Dir(path), "")
+			if err != nil {
+				return out, err
+			}
+			out.Types = types
+			break
+		}
+	}
 	return out, nil
+}
+
+// ParseTypes reads the plain structs of an SDK package's pulumiTypes*.go files, keyed by
+// qualifier and name ("metav1.ObjectMeta"), or name alone for qualifier "". Add another
+// package's to an SDKResource's Types when its nested inputs are of that package's types.
+func ParseTypes(dir, qualifier string) (map[string]map[string]rawres.Field, error) {
+	if qualifier != "" {
+		qualifier += "."
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "pulumiTypes*.go"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("%s: no pulumiTypes*.go for nested inputs (%v)", dir, err)
+	}
+	types := map[string]map[string]rawres.Field{}
+	for _, file := range files {
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, fmt.Errorf("cannot parse %s: %w", file, err)
+		}
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				ts, ok := spec.(*ast.TypeSpec)
+				if !ok {
+					continue
+				}
+				st, ok := ts.Type.(*ast.StructType)
+				if !ok || strings.HasSuffix(ts.Name.Name, "Args") {
+					continue
+				}
+				fields := map[string]rawres.Field{}
+				for _, fld := range st.Fields.List {
+					if fld.Tag == nil || len(fld.Names) != 1 {
+						continue
+					}
+					tag, _ := strconv.Unquote(fld.Tag.Value)
+					prop, _, _ := strings.Cut(reflect.StructTag(tag).Get("pulumi"), ",")
+					if prop == "" {
+						continue
+					}
+					_, ptr := fld.Type.(*ast.StarExpr)
+					_, list := fld.Type.(*ast.ArrayType)
+					_, dict := fld.Type.(*ast.MapType)
+					fields[prop] = rawres.Field{Property: prop, Kind: plainKind(fld.Type), Required: !ptr && !list && !dict}
+				}
+				if len(fields) > 0 {
+					types[qualifier+ts.Name.Name] = fields
+				}
+			}
+		}
+	}
+	return types, nil
 }
 
 // plainKind names the type of a field of the SDK's plain args struct (*string, []string, ...).
@@ -155,14 +225,22 @@ func plainKind(e ast.Expr) string {
 		case "float64":
 			return "number"
 		}
+		if e.Name != "" && e.Name[0] >= 'A' && e.Name[0] <= 'Z' {
+			return "object " + e.Name
+		}
 	case *ast.ArrayType:
 		if id, ok := e.Elt.(*ast.Ident); ok && id.Name == "string" {
 			return "[]string"
+		}
+		if id, ok := e.Elt.(*ast.Ident); ok && id.Name != "" && id.Name[0] >= 'A' && id.Name[0] <= 'Z' {
+			return "[]object " + id.Name
 		}
 	case *ast.MapType:
 		if id, ok := e.Value.(*ast.Ident); ok && id.Name == "string" {
 			return "map[string]string"
 		}
+	case *ast.SelectorExpr:
+		return "object " + types(e)
 	}
 	return "other " + types(e)
 }
@@ -175,6 +253,21 @@ var outputKinds = map[string]string{
 	"StringArrayOutput": "[]string", "StringMapOutput": "map[string]string",
 }
 
+// nestedOutput is true for an output of a nested type of the SDK's own package
+// (ServiceTemplateOutput, metav1.ObjectMetaOutput), which a wrapper reads as a pulumi.MapOutput.
+func nestedOutput(e ast.Expr) bool {
+	var name string
+	switch e := e.(type) {
+	case *ast.Ident:
+		name = e.Name
+	case *ast.SelectorExpr:
+		if id, ok := e.X.(*ast.Ident); ok && id.Name != "pulumi" {
+			name = e.Sel.Name
+		}
+	}
+	return strings.HasSuffix(name, "Output") && !strings.HasSuffix(name, "ArrayOutput") && !strings.HasSuffix(name, "MapOutput")
+}
+
 // outputKind names the type of an output field of the SDK's resource struct (pulumi.StringOutput).
 func outputKind(e ast.Expr) string {
 	if sel, ok := e.(*ast.SelectorExpr); ok {
@@ -183,6 +276,9 @@ func outputKind(e ast.Expr) string {
 				return k
 			}
 		}
+	}
+	if nestedOutput(e) {
+		return "object"
 	}
 	return "other " + types(e)
 }
@@ -205,8 +301,8 @@ func types(e ast.Expr) string {
 
 // Pin checks a wrapper against the SDK's declaration of the same resource: the token; every
 // input the wrapper declares is an SDK input of the same type, and every input the SDK requires
-// is required by the wrapper; every output the wrapper reads is an SDK output of the same type.
-// It returns the problems found, one a line, or nil.
+// is required by the wrapper, in nested objects too; every output the wrapper reads is an SDK
+// output of the same type. It returns the problems found, one a line, or nil.
 func Pin[A any](sdk SDKResource, typ rawres.Type[A], outputs reflect.Type) []string {
 	var problems []string
 	if typ.Token != sdk.Token {
@@ -216,22 +312,7 @@ func Pin[A any](sdk SDKResource, typ rawres.Type[A], outputs reflect.Type) []str
 	if err != nil {
 		problems = append(problems, err.Error())
 	}
-	mine := map[string]bool{}
-	for _, f := range in {
-		mine[f.Property] = f.Required
-		s, ok := sdk.Inputs[f.Property]
-		switch {
-		case !ok:
-			problems = append(problems, fmt.Sprintf("input %q is not an input of %s", f.Property, sdk.Token))
-		case s.Kind != f.Kind:
-			problems = append(problems, fmt.Sprintf("input %q is a %s, the SDK's is a %s", f.Property, f.Kind, s.Kind))
-		}
-	}
-	for _, s := range sdk.Inputs {
-		if s.Required && !mine[s.Property] {
-			problems = append(problems, fmt.Sprintf("input %q is required by %s but not by the wrapper", s.Property, sdk.Token))
-		}
-	}
+	problems = append(problems, pinInputs(sdk, in, sdk.Inputs, "")...)
 	out, err := rawres.Fields(outputs)
 	if err != nil {
 		problems = append(problems, err.Error())
@@ -246,6 +327,40 @@ func Pin[A any](sdk SDKResource, typ rawres.Type[A], outputs reflect.Type) []str
 		}
 	}
 	sort.Strings(problems)
+	return problems
+}
+
+// pinInputs pins the wrapper's fields mine to the SDK's fields theirs, at path ("" or
+// "template.containers.").
+func pinInputs(sdk SDKResource, mine []rawres.Field, theirs map[string]rawres.Field, path string) []string {
+	var problems []string
+	required := map[string]bool{}
+	for _, f := range mine {
+		required[f.Property] = f.Required
+		s, ok := theirs[f.Property]
+		sdkKind, nestedType, _ := strings.Cut(s.Kind, " ")
+		if f.Fields == nil || (sdkKind != "object" && sdkKind != "[]object") {
+			sdkKind = s.Kind
+		}
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("input %q is not an input of %s", path+f.Property, sdk.Token))
+		case sdkKind != f.Kind:
+			problems = append(problems, fmt.Sprintf("input %q is a %s, the SDK's is a %s", path+f.Property, f.Kind, s.Kind))
+		case f.Fields != nil:
+			t, ok := sdk.Types[nestedType]
+			if !ok {
+				problems = append(problems, fmt.Sprintf("input %q: the SDK's type %s is not in its pulumiTypes", path+f.Property, nestedType))
+				continue
+			}
+			problems = append(problems, pinInputs(sdk, f.Fields, t, path+f.Property+".")...)
+		}
+	}
+	for _, s := range theirs {
+		if s.Required && !required[s.Property] {
+			problems = append(problems, fmt.Sprintf("input %q is required by %s but not by the wrapper", path+s.Property, sdk.Token))
+		}
+	}
 	return problems
 }
 
