@@ -13,6 +13,14 @@
 //     (JOBS_MAX_RECEIVE_COUNT) drives the last attempt exactly as on Lambda: a job failing
 //     on its last delivery marks the image failed and still answers 500, so that Pub/Sub forwards
 //     the message to the dead-letter topic, where a pull subscription keeps it.
+//   - Dead letters (POST DeadLetterPath, /deadletter): the push endpoint of a second, push
+//     subscription on the dead-letter topic. A job whose every delivery failed before the worker
+//     could answer (the worker unreachable, crashing or timing out) reached no last attempt that
+//     marks it, so this marks its image failed if still pending (Worker.DeadLettered, a
+//     conditional update: a record a last attempt already marked, or done, is left alone). 200
+//     when marked or not pending, and for a message that is no job (nothing to mark; the
+//     dead-letter pull subscription keeps its own copy); 500 when the database cannot be reached,
+//     so that Pub/Sub retries the push until the subscription's retention ends.
 //   - Malformed requests: a body that is no push envelope, or a message whose data is no job,
 //     answers 400. Pub/Sub retries every non-2xx alike (a push endpoint cannot dead-letter a
 //     message by itself), so such a poison message is delivered maxDeliveryAttempts times, each

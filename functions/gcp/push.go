@@ -84,12 +84,14 @@ type Answer struct {
 
 // Paths of the push worker.
 const (
-	PushPath   = "/"
-	HealthPath = "/healthz"
+	PushPath = "/"
+	// DeadLetterPath is the push endpoint of the dead-letter topic's push subscription.
+	DeadLetterPath = "/deadletter"
+	HealthPath     = "/healthz"
 )
 
 // NewPushHandler returns the worker's HTTP handler for a Pub/Sub push subscription (see the
-// package documentation): POST PushPath and GET HealthPath.
+// package documentation): POST PushPath, POST DeadLetterPath and GET HealthPath.
 func NewPushHandler(w *images.Worker, cfg PushConfig) (http.Handler, error) {
 	if w == nil {
 		return nil, errors.New("gcp: NewPushHandler needs a worker")
@@ -106,8 +108,9 @@ func NewPushHandler(w *images.Worker, cfg PushConfig) (http.Handler, error) {
 		writeJSON(rw, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("POST "+PushPath+"{$}", h.push)
+	mux.HandleFunc("POST "+DeadLetterPath, h.deadLetter)
 	mux.HandleFunc(PushPath, func(rw http.ResponseWriter, r *http.Request) {
-		writeJSON(rw, http.StatusNotFound, Answer{Error: fmt.Sprintf("no route for %s %s: the worker serves POST %s (Pub/Sub push) and GET %s", r.Method, r.URL.Path, PushPath, HealthPath)})
+		writeJSON(rw, http.StatusNotFound, Answer{Error: fmt.Sprintf("no route for %s %s: the worker serves POST %s (Pub/Sub push), POST %s (dead letters) and GET %s", r.Method, r.URL.Path, PushPath, DeadLetterPath, HealthPath)})
 	})
 	return mux, nil
 }
@@ -162,6 +165,46 @@ func (h *pushHandler) push(rw http.ResponseWriter, r *http.Request) {
 		// then marked failed by Process).
 		writeJSON(rw, http.StatusInternalServerError, Answer{Result: string(res), Error: err.Error()})
 		return
+	}
+	writeJSON(rw, http.StatusOK, Answer{Result: string(res)})
+}
+
+// deadLetter takes a push of the dead-letter topic's push subscription and marks the job's image
+// failed if it is still pending: the jobs whose every delivery failed before the worker could
+// answer (it was unreachable or timed out) never reached a last attempt that marks them.
+func (h *pushHandler) deadLetter(rw http.ResponseWriter, r *http.Request) {
+	if h.cfg.Verifier != nil {
+		if status, err := h.cfg.Verifier.VerifyRequest(r.Context(), r); err != nil {
+			h.log.ErrorContext(r.Context(), "dead-letter push refused: its OIDC token is not the subscription's", "err", err)
+			writeJSON(rw, status, Answer{Error: err.Error()})
+			return
+		}
+	}
+	body, err := readBody(r)
+	if err != nil {
+		writeJSON(rw, http.StatusBadRequest, Answer{Error: err.Error()})
+		return
+	}
+	env, job, err := ParsePush(body)
+	log := h.log.With("messageId", env.Message.MessageID, "subscription", env.Subscription)
+	if err != nil {
+		// Nothing names an image. Acknowledged, so this subscription stops retrying; the
+		// dead-letter topic's pull subscription keeps its own copy for inspection.
+		log.ErrorContext(r.Context(), "dead-lettered message carries no job; acknowledged, kept on the dead-letter pull subscription", "err", err)
+		writeJSON(rw, http.StatusOK, Answer{Result: "ignored", Error: err.Error()})
+		return
+	}
+	log = log.With("id", job.ID)
+	ctx, cancel := context.WithTimeout(r.Context(), JobTimeout)
+	defer cancel()
+	res, err := h.w.DeadLettered(ctx, job)
+	if err != nil {
+		log.ErrorContext(ctx, "cannot mark a dead-lettered image failed; Pub/Sub retries the push", "err", err)
+		writeJSON(rw, http.StatusInternalServerError, Answer{Result: string(res), Error: err.Error()})
+		return
+	}
+	if res == images.ResultMarkedFailed {
+		log.ErrorContext(ctx, "job dead-lettered without a last attempt, image marked failed")
 	}
 	writeJSON(rw, http.StatusOK, Answer{Result: string(res)})
 }

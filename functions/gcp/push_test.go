@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -73,7 +74,12 @@ func job(id string) []byte { return []byte(fmt.Sprintf(`{"id":%q,"key":"original
 
 func post(t *testing.T, h http.Handler, body string, header http.Header) (int, gcp.Answer) {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	return postTo(t, h, gcp.PushPath, body, header)
+}
+
+func postTo(t *testing.T, h http.Handler, path, body string, header http.Header) (int, gcp.Answer) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range header {
 		req.Header[k] = v
@@ -152,6 +158,56 @@ func TestPushDelivery(t *testing.T) {
 			h, _, meta := fixture(t, gcp.PushConfig{MaxDeliveryAttempts: tc.maxAttempts}, tc.corrupt)
 			status, a := post(t, h, tc.body, nil)
 			if status != tc.wantStatus || (tc.wantResult != "" && a.Result != tc.wantResult) {
+				t.Errorf("%s: got %d %+v, want %d result %q", tc.reason, status, a, tc.wantStatus, tc.wantResult)
+			}
+			if got := meta.Images()[testID].Status; got != tc.wantImage {
+				t.Errorf("%s: image is %s, want %s", tc.reason, got, tc.wantImage)
+			}
+		})
+	}
+}
+
+func TestPushDeadLetter(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		reason     string
+		status     images.Status
+		markErr    error
+		body       string
+		wantStatus int
+		wantResult string
+		wantImage  images.Status
+	}{
+		"pending": {
+			reason: "a job dead-lettered while its image is pending (no last attempt reached the worker) marks it failed",
+			status: images.StatusPending, body: envelope(job(testID), 0), wantStatus: 200, wantResult: "marked-failed", wantImage: images.StatusFailed,
+		},
+		"already failed": {
+			reason: "an image a last attempt marked failed is left alone",
+			status: images.StatusFailed, body: envelope(job(testID), 0), wantStatus: 200, wantResult: "already-finished", wantImage: images.StatusFailed,
+		},
+		"done": {
+			reason: "a done image (a late duplicate dead-lettered) stays done",
+			status: images.StatusDone, body: envelope(job(testID), 0), wantStatus: 200, wantResult: "already-finished", wantImage: images.StatusDone,
+		},
+		"database down": {
+			reason: "500 so Pub/Sub retries the dead-letter push", status: images.StatusPending, markErr: errors.New("connection refused"),
+			body: envelope(job(testID), 0), wantStatus: 500, wantResult: "retry", wantImage: images.StatusPending,
+		},
+		"no job": {
+			reason: "a dead letter naming no image is acknowledged: no retry can use it, the pull subscription keeps a copy",
+			status: images.StatusPending, body: envelope([]byte("not a job"), 0), wantStatus: 200, wantResult: "ignored", wantImage: images.StatusPending,
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h, _, meta := fixture(t, gcp.PushConfig{MaxDeliveryAttempts: 5}, false)
+			img := meta.Images()[testID]
+			img.Status = tc.status
+			meta.Put(img)
+			meta.MarkFailedErr = tc.markErr
+			status, a := postTo(t, h, gcp.DeadLetterPath, tc.body, nil)
+			if status != tc.wantStatus || a.Result != tc.wantResult {
 				t.Errorf("%s: got %d %+v, want %d result %q", tc.reason, status, a, tc.wantStatus, tc.wantResult)
 			}
 			if got := meta.Images()[testID].Status; got != tc.wantImage {
@@ -268,6 +324,11 @@ func TestPushOIDC(t *testing.T) {
 			}
 			if got := meta.Images()[testID].Status; got != wantImage {
 				t.Errorf("%s: image is %s, want %s", tc.reason, got, wantImage)
+			}
+			// The dead-letter endpoint checks the same token: an intruder cannot mark images failed.
+			dlStatus, a := postTo(t, h, gcp.DeadLetterPath, envelope(job(testID), 0), hdr)
+			if dlStatus != tc.wantStatus {
+				t.Errorf("%s: dead-letter push got %d %+v, want %d", tc.reason, dlStatus, a, tc.wantStatus)
 			}
 		})
 	}

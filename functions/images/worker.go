@@ -218,6 +218,22 @@ func (w *Worker) Abandon(ctx context.Context, job Job, at Attempt) (Result, erro
 	return ResultMarkedFailed, cause
 }
 
+// DeadLettered handles a job the queue has dead-lettered without the worker seeing its last
+// attempt (every delivery failed before the worker could answer: it was unreachable, or timed
+// out): the record is marked failed if it is still pending. ResultMarkedFailed when marked,
+// ResultAlreadyFinished when the record is not pending (a worker's last attempt marked it, or it
+// is done); an error, to be retried, when the store cannot be reached.
+func (w *Worker) DeadLettered(ctx context.Context, job Job) (Result, error) {
+	marked, err := w.meta.MarkFailed(ctx, job.ID, "the image could not be processed: every delivery of its job failed")
+	if err != nil {
+		return ResultRetry, fmt.Errorf("cannot mark dead-lettered image %q failed: %w", job.ID, err)
+	}
+	if !marked {
+		return ResultAlreadyFinished, nil
+	}
+	return ResultMarkedFailed, nil
+}
+
 // finishing returns the context for recording a last-attempt failure: detached from ctx,
 // which may already be done, and bounded by at.FinishBy (or detachedTimeout).
 func (w *Worker) finishing(ctx context.Context, at Attempt) (context.Context, context.CancelFunc) {
