@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp/cloudrunv2"
 	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp/monitoring"
 	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp/organizations"
 	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp/pubsub"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/nimbus-iac/nimbus/components/alerts"
 	"github.com/nimbus-iac/nimbus/components/internal/check"
+	"github.com/nimbus-iac/nimbus/components/internal/gcprun"
 	"github.com/nimbus-iac/nimbus/components/link"
 )
 
@@ -216,7 +216,7 @@ func (g pubsubGrants) subscribe(s SubscribeArgs) link.Binding {
 		if c.Service == nil {
 			return link.GCPApplied{}, fmt.Errorf("queue %q: consumer %q has no service to push to", g.name, name)
 		}
-		invoke, err := cloudrunv2.NewServiceIamMember(ctx, name+"-invoke", &cloudrunv2.ServiceIamMemberArgs{
+		invoke, err := gcprun.NewServiceIamMember(ctx, name+"-invoke", &gcprun.ServiceIamMemberArgs{
 			Name: c.Service.Name, Location: c.Service.Location, Project: c.Service.Project,
 			Role: pulumi.String("roles/run.invoker"), Member: pulumi.Sprintf("serviceAccount:%s", g.invoker.Email),
 		}, opts...)
