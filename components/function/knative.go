@@ -8,11 +8,12 @@ import (
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
-	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/internal/check"
+	"github.com/nimbus-iac/nimbus/components/internal/k8score"
+	"github.com/nimbus-iac/nimbus/components/internal/rawres"
 	"github.com/nimbus-iac/nimbus/components/link"
 	"github.com/nimbus-iac/nimbus/components/network"
 )
@@ -205,8 +206,8 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 	parent := pulumi.Parent(fn)
 	labels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String(name), "app.kubernetes.io/managed-by": pulumi.String("nimbus")}
 
-	sa, err := corev1.NewServiceAccount(ctx, name, &corev1.ServiceAccountArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: on.namespace, Labels: labels},
+	sa, err := k8score.NewServiceAccount(ctx, name, &k8score.ServiceAccountArgs{
+		Metadata: &k8score.ObjectMetaArgs{Name: pulumi.String(name), Namespace: on.namespace, Labels: labels},
 		// The servers call no Kubernetes API: no token in their pods.
 		AutomountServiceAccountToken: pulumi.Bool(false),
 	}, parent)
@@ -254,7 +255,7 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 	container["ports"] = pulumi.Array{pulumi.Map{"containerPort": pulumi.Int(8080)}}
 	container["readinessProbe"] = pulumi.Map{"httpGet": pulumi.Map{"path": pulumi.String("/healthz")}}
 	podSpec := pulumi.Map{
-		"serviceAccountName":   sa.Metadata.Name().Elem(),
+		"serviceAccountName":   rawres.String(sa.Metadata, "name"),
 		"containerConcurrency": pulumi.Int(concurrency),
 		"timeoutSeconds":       pulumi.Int(a.TimeoutSeconds),
 		"containers":           pulumi.Array{container},
@@ -288,7 +289,7 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 
 	fn.Name = svcName
 	fn.Target = pulumi.Sprintf("http://%s.%s.svc.cluster.local", svcName, svcNS)
-	fn.Identity = pulumi.Sprintf("system:serviceaccount:%s:%s", sa.Metadata.Namespace().Elem(), sa.Metadata.Name().Elem())
+	fn.Identity = pulumi.Sprintf("system:serviceaccount:%s:%s", rawres.String(sa.Metadata, "namespace"), rawres.String(sa.Metadata, "name"))
 	fn.CodeHash = pulumi.String(a.CodeHash).ToStringOutput()
 	fn.URL = pulumi.String("").ToStringOutput()
 	if a.HTTP != nil {
@@ -376,7 +377,7 @@ const (
 // it failed, so whatever has the Job in its DeployAfter goes live only after a successful run.
 // The Job is named by the engine (NAME-xxxxxxxx), so a new run is created before the old Job is
 // deleted, and is kept after it finished for its logs.
-func (k Knative) job(ctx *pulumi.Context, fn *Function, name string, on knativeConsumer, a FunctionArgs, labels pulumi.StringMap, sa *corev1.ServiceAccount, container pulumi.Map, volumes pulumi.Array) (*Function, error) {
+func (k Knative) job(ctx *pulumi.Context, fn *Function, name string, on knativeConsumer, a FunctionArgs, labels pulumi.StringMap, sa *k8score.ServiceAccount, container pulumi.Map, volumes pulumi.Array) (*Function, error) {
 	r := a.RunOnDeploy
 	annotations := pulumi.StringMap{
 		CodeHashAnnotation: pulumi.String(a.CodeHash),
@@ -389,7 +390,7 @@ func (k Knative) job(ctx *pulumi.Context, fn *Function, name string, on knativeC
 	// How long one run may take, for the program to stop cleanly before the Job's deadline.
 	container["env"] = append(container["env"].(pulumi.Array), pulumi.Map{"name": pulumi.String(RunTimeoutEnv), "value": pulumi.Sprintf("%ds", a.TimeoutSeconds)})
 	podSpec := pulumi.Map{
-		"serviceAccountName":           sa.Metadata.Name().Elem(),
+		"serviceAccountName":           rawres.String(sa.Metadata, "name"),
 		"automountServiceAccountToken": pulumi.Bool(false),
 		"restartPolicy":                pulumi.String("Never"),
 		"containers":                   pulumi.Array{container},
@@ -424,7 +425,7 @@ func (k Knative) job(ctx *pulumi.Context, fn *Function, name string, on knativeC
 	}
 	fn.Name = job.Metadata.Name().Elem()
 	fn.Target = pulumi.Sprintf("job/%s", fn.Name)
-	fn.Identity = pulumi.Sprintf("system:serviceaccount:%s:%s", sa.Metadata.Namespace().Elem(), sa.Metadata.Name().Elem())
+	fn.Identity = pulumi.Sprintf("system:serviceaccount:%s:%s", rawres.String(sa.Metadata, "namespace"), rawres.String(sa.Metadata, "name"))
 	fn.CodeHash = pulumi.String(a.CodeHash).ToStringOutput()
 	fn.URL = pulumi.String("").ToStringOutput()
 	fn.DeployStep = job

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"regexp"
 
-	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
-	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/internal/check"
+	"github.com/nimbus-iac/nimbus/components/internal/k8score"
+	"github.com/nimbus-iac/nimbus/components/internal/rawres"
 )
 
 var (
@@ -56,8 +56,8 @@ func (k Kubernetes) New(ctx *pulumi.Context, name string, args *NetworkArgs, opt
 	}
 	ns := pulumi.String(k.Namespace).ToStringOutput()
 	if !k.Existing {
-		created, err := corev1.NewNamespace(ctx, name, &corev1.NamespaceArgs{
-			Metadata: &metav1.ObjectMetaArgs{
+		created, err := k8score.NewNamespace(ctx, name, &k8score.NamespaceArgs{
+			Metadata: &k8score.ObjectMetaArgs{
 				Name:   pulumi.String(k.Namespace),
 				Labels: pulumi.StringMap{"app.kubernetes.io/managed-by": pulumi.String("nimbus")},
 				// Deleting a namespace completes only once the namespace controller has emptied
@@ -70,7 +70,7 @@ func (k Kubernetes) New(ctx *pulumi.Context, name string, args *NetworkArgs, opt
 		if err != nil {
 			return nil, fmt.Errorf("cannot create namespace %q: %w", k.Namespace, err)
 		}
-		ns = created.Metadata.Name().Elem()
+		ns = rawres.String(created.Metadata, "name")
 	}
 	n.ID = ns
 	n.PrivateSubnetIDs = pulumi.StringArray{}.ToStringArrayOutput()
