@@ -31,8 +31,8 @@
 // Google-managed keys; it has no bucket policy that refuses plain HTTP as S3's does, so TLS rests
 // on the clients (the official client libraries use HTTPS only), and with public access
 // prevention no unauthenticated request reads anything. Grants carry a link.GCPBinding with one Grants entry per prefix, applied by
-// the consumer (link.ApplyGCPGrants) once its service account exists: a storage.BucketIAMMember
-// for its member of roles/storage.objectViewer (read), roles/storage.objectCreator (write: create
+// the consumer (link.ApplyGCPGrants) once its service account exists: a BucketIAMMember
+// (gcp:storage/bucketIAMMember) for its member of roles/storage.objectViewer (read), roles/storage.objectCreator (write: create
 // only, it can neither overwrite nor delete an object) or roles/storage.objectUser (read and write
 // on one prefix), with, for a prefix, the IAM condition
 // resource.name.startsWith("projects/_/buckets/BUCKET/objects/PREFIX") (PrefixCondition), named

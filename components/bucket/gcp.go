@@ -5,10 +5,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp/storage"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/internal/check"
+	"github.com/nimbus-iac/nimbus/components/internal/gcpstorage"
 	"github.com/nimbus-iac/nimbus/components/link"
 )
 
@@ -48,19 +48,17 @@ func (g GCP) New(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
-	rules := storage.BucketLifecycleRuleArray{
-		storage.BucketLifecycleRuleArgs{
-			Action:    storage.BucketLifecycleRuleActionArgs{Type: pulumi.String("AbortIncompleteMultipartUpload")},
-			Condition: storage.BucketLifecycleRuleConditionArgs{Age: pulumi.Int(7)},
-		},
-	}
+	rules := []gcpstorage.BucketLifecycleRuleArgs{{
+		Action:    &gcpstorage.BucketLifecycleRuleActionArgs{Type: pulumi.String("AbortIncompleteMultipartUpload")},
+		Condition: &gcpstorage.BucketLifecycleRuleConditionArgs{Age: pulumi.Int(7)},
+	}}
 	if a.ExpireDays > 0 {
-		rules = append(rules, storage.BucketLifecycleRuleArgs{
-			Action:    storage.BucketLifecycleRuleActionArgs{Type: pulumi.String("Delete")},
-			Condition: storage.BucketLifecycleRuleConditionArgs{Age: pulumi.Int(a.ExpireDays)},
+		rules = append(rules, gcpstorage.BucketLifecycleRuleArgs{
+			Action:    &gcpstorage.BucketLifecycleRuleActionArgs{Type: pulumi.String("Delete")},
+			Condition: &gcpstorage.BucketLifecycleRuleConditionArgs{Age: pulumi.Int(a.ExpireDays)},
 		})
 	}
-	bucket, err := storage.NewBucket(ctx, name, &storage.BucketArgs{
+	bucket, err := gcpstorage.NewBucket(ctx, name, &gcpstorage.BucketArgs{
 		Location: pulumi.String(g.Location),
 		// IAM only: no ACL can make an object readable by anyone else, and IAM conditions (the
 		// prefix grants) need it.
@@ -111,15 +109,15 @@ func (g gcpGrants) member(prefix string, access map[link.Access]bool) link.GCPAp
 		suffix += "-" + strings.ToLower(strings.ReplaceAll(strings.TrimSuffix(prefix, "/"), "/", "-"))
 	}
 	return func(ctx *pulumi.Context, name string, c link.GCPConsumer, opts ...pulumi.ResourceOption) (link.GCPApplied, error) {
-		args := &storage.BucketIAMMemberArgs{Bucket: g.bucket, Role: pulumi.String(role), Member: c.Member}
+		args := &gcpstorage.BucketIAMMemberArgs{Bucket: g.bucket, Role: pulumi.String(role), Member: c.Member}
 		if prefix != "" {
-			args.Condition = storage.BucketIAMMemberConditionArgs{
+			args.Condition = &gcpstorage.BucketIAMMemberConditionArgs{
 				Title:       pulumi.String(use + " " + prefix),
 				Description: pulumi.String("objects under " + prefix + " only"),
 				Expression:  PrefixCondition(g.bucket, prefix),
 			}
 		}
-		m, err := storage.NewBucketIAMMember(ctx, name+"-"+suffix, args, opts...)
+		m, err := gcpstorage.NewBucketIAMMember(ctx, name+"-"+suffix, args, opts...)
 		if err != nil {
 			return link.GCPApplied{}, fmt.Errorf("cannot grant %s on bucket %s: %w", role, prefix, err)
 		}
