@@ -8,11 +8,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp/cloudrunv2"
 	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp/serviceaccount"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/internal/check"
+	"github.com/nimbus-iac/nimbus/components/internal/gcprun"
 	"github.com/nimbus-iac/nimbus/components/link"
 	"github.com/nimbus-iac/nimbus/components/network"
 )
@@ -116,6 +116,36 @@ func accountID(name string) string {
 	return id
 }
 
+// runEnvs are a container's variables in the order of keys: plain values as they are, secret
+// references as a Secret Manager version the revision reads at start.
+func runEnvs(env map[string]link.Value, keys []string) []gcprun.EnvArgs {
+	var envs []gcprun.EnvArgs
+	for _, k := range keys {
+		switch v := env[k].(type) {
+		case link.PlainValue:
+			envs = append(envs, gcprun.EnvArgs{Name: pulumi.String(k), Value: v.Value})
+		case link.SecretRef:
+			envs = append(envs, gcprun.EnvArgs{Name: pulumi.String(k), ValueSource: &gcprun.EnvValueSourceArgs{
+				SecretKeyRef: &gcprun.SecretKeyRefArgs{Secret: v.Name, Version: pulumi.String(v.Key)},
+			}})
+		}
+	}
+	return envs
+}
+
+// vpcAccess is Direct VPC egress into the function's network, nil without one: only private
+// ranges (Cloud SQL's private IP) go through the VPC.
+func (on cloudRunConsumer) vpcAccess() *gcprun.VpcAccessArgs {
+	pl := on.placement
+	if pl == nil {
+		return nil
+	}
+	return &gcprun.VpcAccessArgs{
+		Egress:            pulumi.String("PRIVATE_RANGES_ONLY"),
+		NetworkInterfaces: []gcprun.NetworkInterfaceArgs{{Network: pl.Network, Subnetwork: pl.Subnetwork}},
+	}
+}
+
 // New deploys the function on Cloud Run as its own service account, holding only what its links
 // grant: each link's Grants (IAM members, its database user) before the service or job, which
 // waits for them, and each link's Deliveries (a push subscription) after the service.
@@ -200,37 +230,26 @@ func (c CloudRun) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts
 		return c.job(ctx, fn, name, a, on, sa, env, keys, limits, runOpts)
 	}
 
-	var envs cloudrunv2.ServiceTemplateContainerEnvArray
-	for _, k := range keys {
-		switch v := env[k].(type) {
-		case link.PlainValue:
-			envs = append(envs, cloudrunv2.ServiceTemplateContainerEnvArgs{Name: pulumi.String(k), Value: v.Value})
-		case link.SecretRef:
-			envs = append(envs, cloudrunv2.ServiceTemplateContainerEnvArgs{Name: pulumi.String(k), ValueSource: &cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs{
-				SecretKeyRef: &cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs{Secret: v.Name, Version: pulumi.String(v.Key)},
-			}})
-		}
-	}
-	probe := &cloudrunv2.ServiceTemplateContainerStartupProbeArgs{
-		HttpGet:          &cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs{Path: pulumi.String("/healthz")},
+	probe := &gcprun.ServiceTemplateContainerStartupProbeArgs{
+		HttpGet:          &gcprun.ServiceTemplateContainerStartupProbeHttpGetArgs{Path: pulumi.String("/healthz")},
 		PeriodSeconds:    pulumi.Int(1),
 		FailureThreshold: pulumi.Int(30),
 		TimeoutSeconds:   pulumi.Int(1),
 	}
-	scaling := &cloudrunv2.ServiceTemplateScalingArgs{MinInstanceCount: pulumi.Int(a.WarmInstances)}
+	scaling := &gcprun.ServiceTemplateScalingArgs{MinInstanceCount: pulumi.Int(a.WarmInstances)}
 	if maxInstances > 0 {
 		scaling.MaxInstanceCount = pulumi.Int(maxInstances)
 	}
-	tmpl := cloudrunv2.ServiceTemplateArgs{
+	tmpl := &gcprun.ServiceTemplateArgs{
 		ServiceAccount:                sa.Email,
 		MaxInstanceRequestConcurrency: pulumi.Int(concurrency),
 		Timeout:                       pulumi.Sprintf("%ds", a.TimeoutSeconds),
 		Scaling:                       scaling,
-		Containers: cloudrunv2.ServiceTemplateContainerArray{cloudrunv2.ServiceTemplateContainerArgs{
+		Containers: []gcprun.ServiceTemplateContainerArgs{{
 			Image: pulumi.String(on.image),
-			Envs:  envs,
-			Ports: &cloudrunv2.ServiceTemplateContainerPortsArgs{ContainerPort: pulumi.Int(8080)},
-			Resources: &cloudrunv2.ServiceTemplateContainerResourcesArgs{
+			Envs:  runEnvs(env, keys),
+			Ports: &gcprun.ServiceTemplateContainerPortsArgs{ContainerPort: pulumi.Int(8080)},
+			Resources: &gcprun.ServiceTemplateContainerResourcesArgs{
 				Limits: limits,
 				// Warm instances start with more CPU, so a scale-out is ready sooner.
 				StartupCpuBoost: pulumi.Bool(a.WarmInstances > 0),
@@ -240,16 +259,8 @@ func (c CloudRun) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts
 			StartupProbe: probe,
 		}},
 	}
-	if pl := on.placement; pl != nil {
-		// Direct VPC egress: only private ranges (Cloud SQL's private IP) go through the VPC.
-		tmpl.VpcAccess = &cloudrunv2.ServiceTemplateVpcAccessArgs{
-			Egress: pulumi.String("PRIVATE_RANGES_ONLY"),
-			NetworkInterfaces: cloudrunv2.ServiceTemplateVpcAccessNetworkInterfaceArray{
-				cloudrunv2.ServiceTemplateVpcAccessNetworkInterfaceArgs{Network: pl.Network, Subnetwork: pl.Subnetwork},
-			},
-		}
-	}
-	svc, err := cloudrunv2.NewService(ctx, name, &cloudrunv2.ServiceArgs{
+	tmpl.VpcAccess = on.vpcAccess()
+	svc, err := gcprun.NewService(ctx, name, &gcprun.ServiceArgs{
 		Location:           pulumi.String(c.Region),
 		Ingress:            pulumi.String("INGRESS_TRAFFIC_ALL"),
 		DeletionProtection: pulumi.Bool(c.DeletionProtection),
@@ -259,7 +270,7 @@ func (c CloudRun) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts
 		return nil, fmt.Errorf("cannot create Cloud Run service for function %q: %w", name, err)
 	}
 	if a.HTTP != nil && !c.Private {
-		if _, err := cloudrunv2.NewServiceIamMember(ctx, name+"-public", &cloudrunv2.ServiceIamMemberArgs{
+		if _, err := gcprun.NewServiceIamMember(ctx, name+"-public", &gcprun.ServiceIamMemberArgs{
 			Name: svc.Name, Location: svc.Location, Project: svc.Project,
 			Role: pulumi.String("roles/run.invoker"), Member: pulumi.String("allUsers"),
 		}, parent); err != nil {
@@ -292,37 +303,19 @@ func (c CloudRun) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts
 // it succeeded.
 func (c CloudRun) job(ctx *pulumi.Context, fn *Function, name string, a FunctionArgs, on cloudRunConsumer, sa *serviceaccount.Account, env map[string]link.Value, keys []string, limits pulumi.StringMap, opts []pulumi.ResourceOption) (*Function, error) {
 	r := a.RunOnDeploy
-	var envs cloudrunv2.JobTemplateTemplateContainerEnvArray
-	for _, k := range keys {
-		switch v := env[k].(type) {
-		case link.PlainValue:
-			envs = append(envs, cloudrunv2.JobTemplateTemplateContainerEnvArgs{Name: pulumi.String(k), Value: v.Value})
-		case link.SecretRef:
-			envs = append(envs, cloudrunv2.JobTemplateTemplateContainerEnvArgs{Name: pulumi.String(k), ValueSource: &cloudrunv2.JobTemplateTemplateContainerEnvValueSourceArgs{
-				SecretKeyRef: &cloudrunv2.JobTemplateTemplateContainerEnvValueSourceSecretKeyRefArgs{Secret: v.Name, Version: pulumi.String(v.Key)},
-			}})
-		}
-	}
-	envs = append(envs, cloudrunv2.JobTemplateTemplateContainerEnvArgs{Name: pulumi.String(RunTimeoutEnv), Value: pulumi.Sprintf("%ds", a.TimeoutSeconds)})
-	tmpl := cloudrunv2.JobTemplateTemplateArgs{
+	envs := append(runEnvs(env, keys), gcprun.EnvArgs{Name: pulumi.String(RunTimeoutEnv), Value: pulumi.Sprintf("%ds", a.TimeoutSeconds)})
+	tmpl := &gcprun.JobTemplateTemplateArgs{
 		ServiceAccount: sa.Email,
 		Timeout:        pulumi.Sprintf("%ds", a.TimeoutSeconds),
 		// One retry of a failed task (the database failing over), as on Kubernetes.
 		MaxRetries: pulumi.Int(1),
-		Containers: cloudrunv2.JobTemplateTemplateContainerArray{cloudrunv2.JobTemplateTemplateContainerArgs{
+		Containers: []gcprun.JobTemplateTemplateContainerArgs{{
 			Image:     pulumi.String(on.image),
 			Args:      pulumi.StringArray{pulumi.String(r.Input)},
 			Envs:      envs,
-			Resources: &cloudrunv2.JobTemplateTemplateContainerResourcesArgs{Limits: limits},
+			Resources: &gcprun.JobTemplateTemplateContainerResourcesArgs{Limits: limits},
 		}},
-	}
-	if pl := on.placement; pl != nil {
-		tmpl.VpcAccess = &cloudrunv2.JobTemplateTemplateVpcAccessArgs{
-			Egress: pulumi.String("PRIVATE_RANGES_ONLY"),
-			NetworkInterfaces: cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArray{
-				cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArgs{Network: pl.Network, Subnetwork: pl.Subnetwork},
-			},
-		}
+		VpcAccess: on.vpcAccess(),
 	}
 	// The token: the first 12 hex characters of a SHA-256 over the code, the input and the
 	// triggers in key order, so the job name (at most 50 characters) and the token fit 63.
@@ -342,11 +335,11 @@ func (c CloudRun) job(ctx *pulumi.Context, fn *Function, name string, a Function
 		}
 		return "run-" + hex.EncodeToString(h.Sum(nil))[:12]
 	}).(pulumi.StringOutput)
-	job, err := cloudrunv2.NewJob(ctx, name, &cloudrunv2.JobArgs{
+	job, err := gcprun.NewJob(ctx, name, &gcprun.JobArgs{
 		Location:           pulumi.String(c.Region),
 		DeletionProtection: pulumi.Bool(c.DeletionProtection),
 		RunExecutionToken:  token,
-		Template:           cloudrunv2.JobTemplateArgs{Template: tmpl},
+		Template:           &gcprun.JobTemplateArgs{Template: tmpl},
 	}, append(opts, pulumi.DependsOn(r.After))...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the deploy-time job of function %q: %w", name, err)
