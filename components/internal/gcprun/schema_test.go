@@ -1,11 +1,19 @@
 package gcprun
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"reflect"
+	"slices"
+	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"github.com/nimbus-iac/nimbus/components/internal/rawres"
 
@@ -110,3 +118,119 @@ func TestPinFails(t *testing.T) {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
+
+// sdkOptions reads what the SDK's NewX adds to the caller's options: the pulumi.X option
+// functions it calls (AdditionalSecretOutputs, Aliases, ReplaceOnChanges, ...) and the
+// properties it marks secret.
+func sdkOptions(t *testing.T, path, resource string) (options, secrets []string) {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || fn.Recv != nil || fn.Name.Name != "New"+resource {
+			continue
+		}
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); !ok || id.Name != "pulumi" {
+				return true
+			}
+			options = append(options, sel.Sel.Name)
+			if sel.Sel.Name == "AdditionalSecretOutputs" && len(call.Args) == 1 {
+				lit, _ := call.Args[0].(*ast.CompositeLit)
+				for _, e := range lit.Elts {
+					if b, ok := e.(*ast.BasicLit); ok {
+						s, _ := strconv.Unquote(b.Value)
+						secrets = append(secrets, s)
+					}
+				}
+			}
+			return true
+		})
+		return options, secrets
+	}
+	t.Fatalf("%s has no New%s", path, resource)
+	return nil, nil
+}
+
+// registrations records every resource registration request the program makes, by type token.
+type registrations struct {
+	mu   sync.Mutex
+	reqs map[string]*pulumirpc.RegisterResourceRequest
+}
+
+func (r *registrations) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reqs[args.TypeToken] = args.RegisterRPC
+	return args.Name + "-id", args.Inputs, nil
+}
+
+func (r *registrations) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+// TestRegisterOptions checks each wrapper registers with what the SDK's NewX adds beyond
+// RegisterResource: the package version and the outputs it marks secret, and that the SDK adds
+// nothing else (an alias or replaceOnChanges in a new SDK version would need mirroring too).
+func TestRegisterOptions(t *testing.T) {
+	dir := rawrestest.ModuleDir(t, sdkModule)
+	rec := &registrations{reqs: map[string]*pulumirpc.RegisterResourceRequest{}}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		tmpl := &ServiceTemplateArgs{Containers: []ServiceTemplateContainerArgs{{Image: pulumi.String("img")}}}
+		svc, err := NewService(ctx, "svc", &ServiceArgs{Location: pulumi.String("europe-west1"), Template: tmpl})
+		if err != nil {
+			return err
+		}
+		jtmpl := &JobTemplateArgs{Template: &JobTemplateTemplateArgs{Containers: []JobTemplateTemplateContainerArgs{{Image: pulumi.String("img")}}}}
+		if _, err := NewJob(ctx, "job", &JobArgs{Location: pulumi.String("europe-west1"), Template: jtmpl}); err != nil {
+			return err
+		}
+		_, err = NewServiceIamMember(ctx, "m", &ServiceIamMemberArgs{Name: svc.Name, Role: pulumi.String("roles/run.invoker"), Member: pulumi.String("allUsers")})
+		return err
+	}, pulumi.WithMocks("nimbus", "test", rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		file  string
+		token string
+	}{
+		"Service":          {file: "service.go", token: ServiceType.Token},
+		"Job":              {file: "job.go", token: JobType.Token},
+		"ServiceIamMember": {file: "serviceIamMember.go", token: ServiceIamMemberType.Token},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			options, want := sdkOptions(t, rawrestest.SDKFile(dir, "go", "gcp", "cloudrunv2", tc.file), name)
+			if extra := slices.DeleteFunc(options, func(o string) bool { return o == "AdditionalSecretOutputs" }); len(extra) > 0 {
+				t.Errorf("the SDK's New%s also sets %v, which the wrapper does not mirror", name, extra)
+			}
+			req := rec.reqs[tc.token]
+			if req == nil {
+				t.Fatalf("no %s registered", tc.token)
+			}
+			got := slices.Sorted(slices.Values(req.GetAdditionalSecretOutputs()))
+			slices.Sort(want)
+			if diff := cmp.Diff(want, got, cmpEmpty); diff != "" {
+				t.Errorf("secret outputs differ from the SDK's New%s (-want +got):\n%s", name, diff)
+			}
+			if req.GetVersion() != GCP.Version {
+				t.Errorf("registered with version %q, want %q", req.GetVersion(), GCP.Version)
+			}
+		})
+	}
+}
+
+// cmpEmpty equates a nil and an empty list: no secret outputs either way.
+var cmpEmpty = cmp.FilterValues(func(a, b []string) bool { return len(a) == 0 && len(b) == 0 }, cmp.Ignore())
