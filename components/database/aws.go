@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
@@ -13,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/nimbus-iac/nimbus/components/internal/awsec2"
 	"github.com/nimbus-iac/nimbus/components/link"
 	"github.com/nimbus-iac/nimbus/components/network"
 )
@@ -76,7 +76,7 @@ func NewAWSDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts .
 	if err != nil {
 		return nil, fmt.Errorf("cannot create subnet group of database %q: %w", name, err)
 	}
-	dbSG, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+	dbSG, err := awsec2.NewSecurityGroup(ctx, name, &awsec2.SecurityGroupArgs{
 		VpcId:       net.VpcID,
 		Description: pulumi.Sprintf("Database %s: Postgres from its pooler or linked functions only", name),
 	}, parent)
@@ -134,7 +134,7 @@ func NewAWSDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts .
 		return d, d.finish(ctx)
 	}
 
-	proxySG, err := ec2.NewSecurityGroup(ctx, name+"-proxy", &ec2.SecurityGroupArgs{
+	proxySG, err := awsec2.NewSecurityGroup(ctx, name+"-proxy", &awsec2.SecurityGroupArgs{
 		VpcId:       net.VpcID,
 		Description: pulumi.Sprintf("RDS Proxy of database %s: Postgres from linked functions, to the database", name),
 	}, parent)

@@ -11,12 +11,12 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigatewayv2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/nimbus-iac/nimbus/components/internal/awsec2"
 	"github.com/nimbus-iac/nimbus/components/link"
 	"github.com/nimbus-iac/nimbus/components/network"
 )
@@ -282,7 +282,7 @@ func checkAWS(name string, a FunctionArgs) (awsConsumer, error) {
 // over HTTPS and each linked security group on its port.
 func functionSecurityGroup(ctx *pulumi.Context, name string, on awsConsumer, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	net := on.placement
-	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+	sg, err := awsec2.NewSecurityGroup(ctx, name, &awsec2.SecurityGroupArgs{
 		VpcId:       net.VpcID,
 		Description: pulumi.Sprintf("Function %s: egress to its links only", name),
 	}, parent)

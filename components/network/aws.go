@@ -4,9 +4,10 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/nimbus-iac/nimbus/components/internal/awsec2"
 )
 
 var (
@@ -62,7 +63,7 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 	}
 	cidrs, _ := Subnets(a.CIDR, a.Zones) // checked in withDefaults
 
-	v, err := ec2.NewVpc(ctx, name, &ec2.VpcArgs{
+	v, err := awsec2.NewVpc(ctx, name, &awsec2.VpcArgs{
 		CidrBlock:          pulumi.String(a.CIDR),
 		EnableDnsHostnames: pulumi.Bool(true), // private DNS of interface endpoints needs both
 		EnableDnsSupport:   pulumi.Bool(true),
@@ -71,7 +72,7 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 	if err != nil {
 		return nil, fmt.Errorf("cannot create VPC %q: %w", name, err)
 	}
-	rt, err := ec2.NewRouteTable(ctx, name+"-private", &ec2.RouteTableArgs{
+	rt, err := awsec2.NewRouteTable(ctx, name+"-private", &awsec2.RouteTableArgs{
 		VpcId: v.ID(),
 		Tags:  pulumi.StringMap{"Name": pulumi.String(name + "-private")},
 	}, parent)
@@ -81,7 +82,7 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 	var subnets pulumi.StringArray
 	for i, cidr := range cidrs {
 		sn := fmt.Sprintf("%s-private-%d", name, i+1)
-		s, err := ec2.NewSubnet(ctx, sn, &ec2.SubnetArgs{
+		s, err := awsec2.NewSubnet(ctx, sn, &awsec2.SubnetArgs{
 			VpcId:            v.ID(),
 			CidrBlock:        pulumi.String(cidr),
 			AvailabilityZone: pulumi.String(zones.Names[i]),
@@ -90,7 +91,7 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 		if err != nil {
 			return nil, fmt.Errorf("cannot create subnet %q: %w", sn, err)
 		}
-		if _, err := ec2.NewRouteTableAssociation(ctx, sn, &ec2.RouteTableAssociationArgs{
+		if _, err := awsec2.NewRouteTableAssociation(ctx, sn, &awsec2.RouteTableAssociationArgs{
 			SubnetId: s.ID(), RouteTableId: rt.ID(),
 		}, parent); err != nil {
 			return nil, fmt.Errorf("cannot associate subnet %q: %w", sn, err)
@@ -98,7 +99,7 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 		subnets = append(subnets, s.ID())
 	}
 
-	sg, err := ec2.NewSecurityGroup(ctx, name+"-endpoints", &ec2.SecurityGroupArgs{
+	sg, err := awsec2.NewSecurityGroup(ctx, name+"-endpoints", &awsec2.SecurityGroupArgs{
 		VpcId:       v.ID(),
 		Description: pulumi.String("HTTPS from inside the VPC to the AWS service endpoints"),
 	}, parent)
@@ -116,7 +117,7 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 		return nil, fmt.Errorf("cannot open the endpoints to the VPC: %w", err)
 	}
 	for _, svc := range interfaceEndpoints {
-		if _, err := ec2.NewVpcEndpoint(ctx, name+"-"+svc, &ec2.VpcEndpointArgs{
+		if _, err := awsec2.NewVpcEndpoint(ctx, name+"-"+svc, &awsec2.VpcEndpointArgs{
 			VpcId:             v.ID(),
 			ServiceName:       pulumi.Sprintf("com.amazonaws.%s.%s", region.Name, svc),
 			VpcEndpointType:   pulumi.String("Interface"),
@@ -127,7 +128,7 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 			return nil, fmt.Errorf("cannot create the %s endpoint: %w", svc, err)
 		}
 	}
-	s3, err := ec2.NewVpcEndpoint(ctx, name+"-s3", &ec2.VpcEndpointArgs{
+	s3, err := awsec2.NewVpcEndpoint(ctx, name+"-s3", &awsec2.VpcEndpointArgs{
 		VpcId:           v.ID(),
 		ServiceName:     pulumi.Sprintf("com.amazonaws.%s.s3", region.Name),
 		VpcEndpointType: pulumi.String("Gateway"),
