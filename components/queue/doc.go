@@ -56,5 +56,8 @@
 // MinBackoff..MaxBackoff, default 10s..600s, deadLetterPolicy NAME-dlq with MaxReceiveCount
 // attempts, push endpoint URL + "/", OIDC token), and the Pub/Sub service agent's
 // roles/pubsub.publisher on NAME-dlq and roles/pubsub.subscriber on the subscription (its number
-// from organizations.getProject), without which dead-lettering silently does nothing.
+// from organizations.getProject), without which dead-lettering silently does nothing; and a
+// second push subscription CONSUMER-dlq-push on NAME-dlq (same identity, audience and backoff,
+// no dead-letter policy, retention as the pull subscription's) to URL + "/deadletter", where the
+// worker marks failed the jobs Pub/Sub dead-lettered without a last attempt it answered.
 package queue

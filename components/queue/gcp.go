@@ -38,8 +38,12 @@ const (
 	maxAckDeadline = 600
 )
 
-// PushPath is the worker's path Pub/Sub pushes jobs to (docs/function-contract.md).
-const PushPath = "/"
+// PushPath is the worker's path Pub/Sub pushes jobs to, DeadLetterPath the one it pushes dead
+// letters to (docs/function-contract.md).
+const (
+	PushPath       = "/"
+	DeadLetterPath = "/deadletter"
+)
 
 // PubSub makes queues of Pub/Sub topics with push subscriptions. Its New is a [Constructor].
 type PubSub struct {
@@ -210,7 +214,8 @@ func (g pubsubGrants) publish() link.Binding {
 // authenticated with an OIDC token of the queue's push identity (which may invoke this service
 // only), its retries and dead-letter policy, and what Pub/Sub's service agent needs for
 // dead-lettering (without it a dead-letter policy silently does nothing): publisher on the
-// dead-letter topic, subscriber on this subscription.
+// dead-letter topic, subscriber on this subscription. A second push subscription, on the
+// dead-letter topic, pushes dead letters to the consumer's DeadLetterPath.
 func (g pubsubGrants) subscribe(s SubscribeArgs) link.Binding {
 	deliver := func(ctx *pulumi.Context, name string, c link.GCPConsumer, opts ...pulumi.ResourceOption) (link.GCPApplied, error) {
 		if c.Service == nil {
@@ -263,7 +268,29 @@ func (g pubsubGrants) subscribe(s SubscribeArgs) link.Binding {
 		if err != nil {
 			return link.GCPApplied{}, fmt.Errorf("cannot let Pub/Sub dead-letter from %q: %w", name, err)
 		}
-		return link.GCPApplied{Ready: []pulumi.Resource{invoke, dlPublish, sub, subscribe}}, nil
+		// A job whose every push failed before the consumer answered (it was down or timed
+		// out) reached no last attempt that records the failure: the dead letters are pushed
+		// to the consumer's DeadLetterPath too, as Knative's -failed Trigger does. No
+		// dead-letter policy of its own; the dead-letter pull subscription keeps a copy.
+		failed, err := pubsub.NewSubscription(ctx, name+"-dlq-push", &pubsub.SubscriptionArgs{
+			Topic:                    g.dlt.ID(),
+			AckDeadlineSeconds:       pulumi.Int(min(max(g.args.VisibilityTimeoutSeconds, minAckDeadline), maxAckDeadline)),
+			MessageRetentionDuration: seconds(min(g.args.DeadLetterRetentionSeconds, maxSubscriptionRetention)),
+			ExpirationPolicy:         &pubsub.SubscriptionExpirationPolicyArgs{Ttl: pulumi.String("")},
+			RetryPolicy: &pubsub.SubscriptionRetryPolicyArgs{
+				MinimumBackoff: pulumi.String(g.cfg.MinBackoff), MaximumBackoff: pulumi.String(g.cfg.MaxBackoff),
+			},
+			PushConfig: &pubsub.SubscriptionPushConfigArgs{
+				PushEndpoint: pulumi.Sprintf("%s%s", c.Service.URL, DeadLetterPath),
+				OidcToken: &pubsub.SubscriptionPushConfigOidcTokenArgs{
+					ServiceAccountEmail: g.invoker.Email, Audience: g.topic.ID(),
+				},
+			},
+		}, append(opts, pulumi.DependsOn([]pulumi.Resource{invoke}))...)
+		if err != nil {
+			return link.GCPApplied{}, fmt.Errorf("cannot push queue %q's dead letters to %q: %w", g.name, name, err)
+		}
+		return link.GCPApplied{Ready: []pulumi.Resource{invoke, dlPublish, sub, subscribe, failed}}, nil
 	}
 	return link.GCPBinding{
 		// The consumer accepts only pushes whose OIDC token is the push identity's, for the topic.

@@ -127,6 +127,25 @@ func TestPubSubBindings(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("push subscription (-want +got):\n%s", diff)
 	}
+	// Dead letters are pushed to the worker's /deadletter too, so that jobs dead-lettered without
+	// a last attempt the worker answered are marked failed.
+	failed := r.Named(t, subscriptionType, "worker-jobs-dlq-push")
+	gotFailed := map[string]any{}
+	for _, k := range []string{"topic", "ackDeadlineSeconds", "deadLetterPolicy", "retryPolicy", "pushConfig", "messageRetentionDuration"} {
+		gotFailed[k] = componenttest.Prop(failed.Inputs, k)
+	}
+	wantFailed := map[string]any{
+		"topic":              r.Named(t, topicType, "jobs-dlq").ID,
+		"ackDeadlineSeconds": 360.0,
+		"deadLetterPolicy":   nil,
+		"retryPolicy":        map[string]any{"minimumBackoff": "5s", "maximumBackoff": "300s"},
+		"pushConfig": map[string]any{"pushEndpoint": "https://worker-123.europe-west1.run.app/deadletter",
+			"oidcToken": map[string]any{"serviceAccountEmail": email, "audience": topic.ID}},
+		"messageRetentionDuration": "604800s",
+	}
+	if diff := cmp.Diff(wantFailed, gotFailed); diff != "" {
+		t.Errorf("dead-letter push subscription (-want +got):\n%s", diff)
+	}
 	if diff := cmp.Diff(map[string]any{"DELIVERY": "pubsub-push", "PUSH_AUDIENCE": topic.ID, "PUSH_SERVICE_ACCOUNT": email}, env); diff != "" {
 		t.Errorf("the worker's settings to verify pushes (-want +got):\n%s", diff)
 	}

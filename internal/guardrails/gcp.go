@@ -115,9 +115,12 @@ func gcpQueueDeadLetter(p *Plan) []Finding {
 	for _, s := range ofType(p, typeSubscription) {
 		read[lastSegment(getStr(s, "topic"))] = true
 	}
+	// A push subscription on a dead-letter topic (the consumer marking dead letters failed)
+	// needs none of its own: a failure there would only go round again.
+	dead := deadLetterTopics(p)
 	var out []Finding
 	for _, s := range ofType(p, typeSubscription) {
-		if getStr(s, "pushConfig.pushEndpoint") == "" {
+		if getStr(s, "pushConfig.pushEndpoint") == "" || dead[lastSegment(getStr(s, "topic"))] {
 			continue
 		}
 		topic := getStr(s, "deadLetterPolicy.deadLetterTopic")

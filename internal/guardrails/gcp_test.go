@@ -204,6 +204,11 @@ func TestGCPRules(t *testing.T) {
 				sub("a", "jobs", "https://a/", "", 0), sub("b", "jobs", "https://b/", "lost", 0), sub("c", "jobs", "https://c/", "elsewhere", 5)},
 			want: []string{"a deadLetterPolicy", "b deadLetterPolicy.deadLetterTopic", "b deadLetterPolicy.maxDeliveryAttempts", "c deadLetterPolicy.deadLetterTopic"},
 		},
+		"DeadLetterPushExempt": {
+			reason:    "a push subscription reading the dead-letter topic (the worker marking dead letters failed) needs no policy of its own",
+			rule:      "queue-dead-letter",
+			resources: append(append([]res{}, deadLetterWiring...), sub("worker-jobs-dlq-push", "jobs-dlq", "https://worker.run.app/deadletter", "", 0)),
+		},
 		"SubscriptionWithoutDeadLetter": {
 			reason:    "a pull subscription on an ordinary topic without a dead-letter topic fires; the one reading the dead-letter topic does not",
 			rule:      "subscription-dead-letter",
