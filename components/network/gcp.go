@@ -107,6 +107,10 @@ func (g GCP) New(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pu
 		Network:               vpc.ID().ToStringOutput(),
 		Service:               pulumi.String("servicenetworking.googleapis.com"),
 		ReservedPeeringRanges: pulumi.StringArray{psa.Name},
+		// Cloud SQL holds the connection for a while after its instance is deleted, and
+		// deleting it meanwhile fails the destroy ("Producer services ... are still using this
+		// connection"): a destroy drops it from the state instead (docs/gcp.md).
+		DeletionPolicy: pulumi.String("ABANDON"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect private services access of %q: %w", name, err)

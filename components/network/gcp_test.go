@@ -49,8 +49,10 @@ func TestGCPNetworkConformance(t *testing.T) {
 				"network": componenttest.Prop(conn.Inputs, "network"),
 				"service": componenttest.Prop(conn.Inputs, "service"),
 				"ranges":  componenttest.Prop(conn.Inputs, "reservedPeeringRanges"),
+				"delete":  componenttest.Prop(conn.Inputs, "deletionPolicy"),
 			}
-			want = map[string]any{"network": vpc.ID, "service": "servicenetworking.googleapis.com", "ranges": []any{componenttest.Str(addr.Outputs, "name")}}
+			// ABANDON: a destroy must not fail on the connection Cloud SQL still holds.
+			want = map[string]any{"network": vpc.ID, "service": "servicenetworking.googleapis.com", "ranges": []any{componenttest.Str(addr.Outputs, "name")}, "delete": "ABANDON"}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("private services access connects the range (-want +got):\n%s", diff)
 			}
