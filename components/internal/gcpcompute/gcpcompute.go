@@ -105,7 +105,12 @@ type GlobalAddress struct {
 	SelfLink     pulumi.StringOutput `pulumi:"selfLink"`
 }
 
+// GlobalAddressSecretOutputs are the outputs the SDK's NewGlobalAddress marks secret (the labels
+// merged from the provider's defaults); NewGlobalAddress does the same.
+var GlobalAddressSecretOutputs = []string{"effectiveLabels", "pulumiLabels"}
+
 // NewGlobalAddress registers a global address.
 func NewGlobalAddress(ctx *pulumi.Context, name string, args *GlobalAddressArgs, opts ...pulumi.ResourceOption) (*GlobalAddress, error) {
+	opts = append(opts, pulumi.AdditionalSecretOutputs(GlobalAddressSecretOutputs))
 	return rawres.New[GlobalAddress](ctx, GlobalAddressType, name, args, opts...)
 }

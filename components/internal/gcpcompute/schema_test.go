@@ -2,6 +2,7 @@ package gcpcompute
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -79,5 +80,26 @@ func TestPinFails(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, rawrestest.Pin(sdk, wrong, reflect.TypeFor[wrongSubnetwork]())); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+// TestSDKOptions checks each wrapper mirrors what the SDK's NewX adds beyond RegisterResource:
+// only secret outputs, and the same ones.
+func TestSDKOptions(t *testing.T) {
+	dir := rawrestest.ModuleDir(t, sdkModule)
+	mine := map[string][]string{"Network": nil, "Subnetwork": nil, "GlobalAddress": GlobalAddressSecretOutputs}
+	for name, file := range map[string]string{"Network": "network.go", "Subnetwork": "subnetwork.go", "GlobalAddress": "globalAddress.go"} {
+		t.Run(name, func(t *testing.T) {
+			options, secrets, err := rawrestest.SDKOptions(rawrestest.SDKFile(dir, "go", "gcp", "compute", file), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if extra := slices.DeleteFunc(options, func(o string) bool { return o == "AdditionalSecretOutputs" }); len(extra) > 0 {
+				t.Errorf("the SDK's New%s also sets %v, which the wrapper does not mirror", name, extra)
+			}
+			if diff := cmp.Diff(secrets, mine[name]); diff != "" {
+				t.Errorf("secret outputs (-SDK +wrapper):\n%s", diff)
+			}
+		})
 	}
 }

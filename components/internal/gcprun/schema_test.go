@@ -1,12 +1,8 @@
 package gcprun
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"reflect"
 	"slices"
-	"strconv"
 	"sync"
 	"testing"
 
@@ -119,50 +115,6 @@ func TestPinFails(t *testing.T) {
 	}
 }
 
-// sdkOptions reads what the SDK's NewX adds to the caller's options: the pulumi.X option
-// functions it calls (AdditionalSecretOutputs, Aliases, ReplaceOnChanges, ...) and the
-// properties it marks secret.
-func sdkOptions(t *testing.T, path, resource string) (options, secrets []string) {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range f.Decls {
-		fn, ok := d.(*ast.FuncDecl)
-		if !ok || fn.Recv != nil || fn.Name.Name != "New"+resource {
-			continue
-		}
-		ast.Inspect(fn.Body, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok {
-				return true
-			}
-			if id, ok := sel.X.(*ast.Ident); !ok || id.Name != "pulumi" {
-				return true
-			}
-			options = append(options, sel.Sel.Name)
-			if sel.Sel.Name == "AdditionalSecretOutputs" && len(call.Args) == 1 {
-				lit, _ := call.Args[0].(*ast.CompositeLit)
-				for _, e := range lit.Elts {
-					if b, ok := e.(*ast.BasicLit); ok {
-						s, _ := strconv.Unquote(b.Value)
-						secrets = append(secrets, s)
-					}
-				}
-			}
-			return true
-		})
-		return options, secrets
-	}
-	t.Fatalf("%s has no New%s", path, resource)
-	return nil, nil
-}
-
 // registrations records every resource registration request the program makes, by type token.
 type registrations struct {
 	mu   sync.Mutex
@@ -212,7 +164,10 @@ func TestRegisterOptions(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			options, want := sdkOptions(t, rawrestest.SDKFile(dir, "go", "gcp", "cloudrunv2", tc.file), name)
+			options, want, err := rawrestest.SDKOptions(rawrestest.SDKFile(dir, "go", "gcp", "cloudrunv2", tc.file), name)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if extra := slices.DeleteFunc(options, func(o string) bool { return o == "AdditionalSecretOutputs" }); len(extra) > 0 {
 				t.Errorf("the SDK's New%s also sets %v, which the wrapper does not mirror", name, extra)
 			}

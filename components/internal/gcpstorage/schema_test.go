@@ -1,11 +1,7 @@
 package gcpstorage
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"reflect"
-	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -49,40 +45,6 @@ func TestSchema(t *testing.T) {
 	}
 }
 
-// sdkSecretOutputs reads the properties the SDK's NewX passes to pulumi.AdditionalSecretOutputs.
-func sdkSecretOutputs(t *testing.T, path, resource string) []string {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, d := range f.Decls {
-		fn, ok := d.(*ast.FuncDecl)
-		if !ok || fn.Name.Name != "New"+resource || fn.Recv != nil {
-			continue
-		}
-		ast.Inspect(fn.Body, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			if sel, _ := call.Fun.(*ast.SelectorExpr); sel == nil || sel.Sel.Name != "AdditionalSecretOutputs" {
-				return true
-			}
-			ast.Inspect(call, func(n ast.Node) bool {
-				if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-					s, _ := strconv.Unquote(lit.Value)
-					out = append(out, s)
-				}
-				return true
-			})
-			return false
-		})
-	}
-	return out
-}
-
 type optionsMocks struct{ secret, versions map[string][]string }
 
 func (m optionsMocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -122,7 +84,11 @@ func TestOptions(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			token := map[string]string{"Bucket": BucketType.Token, "BucketIAMMember": BucketIAMMemberType.Token}[name]
-			want := append(tc.extra, sdkSecretOutputs(t, rawrestest.SDKFile(dir, "go", "gcp", "storage", tc.file), name)...)
+			_, secrets, err := rawrestest.SDKOptions(rawrestest.SDKFile(dir, "go", "gcp", "storage", tc.file), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := append(tc.extra, secrets...)
 			if diff := cmp.Diff(want, m.secret[token]); diff != "" {
 				t.Errorf("%s: additional secret outputs (-want +got):\n%s", tc.reason, diff)
 			}

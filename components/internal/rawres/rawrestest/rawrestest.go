@@ -364,6 +364,51 @@ func pinInputs(sdk SDKResource, mine []rawres.Field, theirs map[string]rawres.Fi
 	return problems
 }
 
+// SDKOptions reads what the SDK's NewX in the file at path adds to the caller's options: the
+// pulumi.X option functions it calls (AdditionalSecretOutputs, Aliases, ReplaceOnChanges, ...)
+// and the properties it marks secret. A wrapper must mirror them: no schema or plan shows them.
+func SDKOptions(path, resource string) (options, secrets []string, err error) {
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot parse %s: %w", path, err)
+	}
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || fn.Recv != nil || fn.Name.Name != "New"+resource {
+			continue
+		}
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); !ok || id.Name != "pulumi" {
+				return true
+			}
+			options = append(options, sel.Sel.Name)
+			if sel.Sel.Name == "AdditionalSecretOutputs" && len(call.Args) == 1 {
+				lit, _ := call.Args[0].(*ast.CompositeLit)
+				if lit == nil {
+					return true
+				}
+				for _, e := range lit.Elts {
+					if b, ok := e.(*ast.BasicLit); ok {
+						s, _ := strconv.Unquote(b.Value)
+						secrets = append(secrets, s)
+					}
+				}
+			}
+			return true
+		})
+		return options, secrets, nil
+	}
+	return nil, nil, fmt.Errorf("%s has no New%s", path, resource)
+}
+
 // SDKFile joins an SDK module directory and a file of it.
 func SDKFile(dir string, parts ...string) string {
 	return filepath.Join(append([]string{dir}, parts...)...)
