@@ -14,7 +14,8 @@
 // security group for the endpoints that admits HTTPS from inside the VPC only. With ExistingVpcID
 // the given subnets are used as they are: they must reach those services themselves (endpoints or
 // NAT), and functions in them may send HTTPS anywhere. Placement is an [AWSPlacement]: the VPC,
-// its subnets, the endpoints' security group and the S3 prefix list.
+// its subnets, the endpoints' security group and the S3 prefix list. The EC2 types are registered
+// through components/internal/awsec2's typed wrappers, so pulumi-aws's ec2 package is not linked.
 //
 // Kubernetes (Kubernetes.New): a network is a namespace: Namespace (default nimbus) is created,
 // labelled app.kubernetes.io/managed-by nimbus and annotated pulumi.com/skipAwait (its deletion
