@@ -295,6 +295,9 @@ func types(e ast.Expr) string {
 		return "*" + types(e.X)
 	case *ast.MapType:
 		return "map[" + types(e.Key) + "]" + types(e.Value)
+	case *ast.InterfaceType:
+		// A union (the schema's oneOf), which the Go SDK cannot type: see [Union].
+		return "interface{}"
 	}
 	return fmt.Sprintf("%T", e)
 }
