@@ -1,0 +1,208 @@
+package azservicebus
+
+import (
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/nimbus-iac/nimbus/components/internal/rawres"
+	"github.com/nimbus-iac/nimbus/components/internal/rawres/rawrestest"
+)
+
+// sdkDir holds the declarations the wrappers use from azure-native's servicebus/v3 Go SDK at
+// tag v3.16.0, extracted verbatim (testdata/README.md says from where and how): the module
+// itself cannot be downloaded here, and the provider's schema.json could not be had either.
+const sdkDir = "testdata/azure-native-sdk-v3.16.0/servicebus"
+
+// parseSDK reads resource (its Go name) from the SDK file, enums read as their strings.
+func parseSDK(t *testing.T, file, resource string) rawrestest.SDKResource {
+	t.Helper()
+	sdk, err := rawrestest.ParseSDK(rawrestest.SDKFile(sdkDir, file), resource)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enums, err := rawrestest.ParseEnums(sdkDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rawrestest.ResolveEnums(sdk, enums)
+}
+
+// TestSchema pins each wrapper's token, inputs (names, types, required, nested) and outputs to
+// the SDK's, and the package to the version the SDK registers with.
+func TestSchema(t *testing.T) {
+	if got := rawrestest.PluginVersion(t, rawrestest.SDKFile(sdkDir, "pulumi-plugin.json")); got != AzureNative.Version {
+		t.Errorf("the wrappers register with version %s, the SDK's resources with %s", AzureNative.Version, got)
+	}
+	cases := map[string]struct {
+		file string
+		pin  func(rawrestest.SDKResource) []string
+	}{
+		"Namespace": {file: "namespace.go", pin: func(s rawrestest.SDKResource) []string {
+			return rawrestest.Pin(s, NamespaceType, reflect.TypeFor[Namespace]())
+		}},
+		"Queue": {file: "queue.go", pin: func(s rawrestest.SDKResource) []string {
+			return rawrestest.Pin(s, QueueType, reflect.TypeFor[Queue]())
+		}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff([]string(nil), tc.pin(parseSDK(t, tc.file, name))); diff != "" {
+				t.Errorf("%s differs from the SDK's (-want +got):\n%s", name, diff)
+			}
+		})
+	}
+}
+
+type wrongSkuArgs struct {
+	Tier     pulumi.StringPtrInput `pulumi:"tier"`
+	Capacity pulumi.StringPtrInput `pulumi:"capacity"`
+}
+
+type wrongNamespaceArgs struct {
+	ResourceGroupName pulumi.StringPtrInput `pulumi:"resourceGroupName"`
+	NamespceName      pulumi.StringPtrInput `pulumi:"namespceName"`
+	Sku               *wrongSkuArgs         `pulumi:"sku"`
+}
+
+type wrongNamespace struct {
+	pulumi.CustomResourceState
+
+	Endpoint      pulumi.StringOutput `pulumi:"endpoint"`
+	ZoneRedundant pulumi.IntOutput    `pulumi:"zoneRedundant"`
+}
+
+// TestPinFails checks the pin notices what it is for: a versioned token, a misspelt input, a
+// required input left optional (at the top and in the SKU, whose name is an enum), a wrong
+// type in a nested object, a missing or mistyped output.
+func TestPinFails(t *testing.T) {
+	sdk := parseSDK(t, "namespace.go", "Namespace")
+	wrong := rawres.Type[wrongNamespaceArgs]{Package: AzureNative, Token: "azure-native:servicebus/v20240101:Namespace"}
+	want := []string{
+		`input "namespceName" is not an input of azure-native:servicebus:Namespace`,
+		`input "resourceGroupName" is required by azure-native:servicebus:Namespace but not by the wrapper`,
+		`input "sku.capacity" is a string, the SDK's is a int`,
+		`input "sku.name" is required by azure-native:servicebus:Namespace but not by the wrapper`,
+		`output "endpoint" is not an output of azure-native:servicebus:Namespace`,
+		`output "zoneRedundant" is a int, the SDK's is a bool`,
+		`token "azure-native:servicebus/v20240101:Namespace", the SDK registers "azure-native:servicebus:Namespace"`,
+	}
+	if diff := cmp.Diff(want, rawrestest.Pin(sdk, wrong, reflect.TypeFor[wrongNamespace]())); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+// TestEnumsResolved checks the SKU's name is pinned as the string the provider takes only
+// because its enum is resolved: unresolved, the SDK's SkuName would not match a string input.
+func TestEnumsResolved(t *testing.T) {
+	sdk, err := rawrestest.ParseSDK(rawrestest.SDKFile(sdkDir, "namespace.go"), "Namespace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`input "sku.name" is a string, the SDK's is a object SkuName`,
+		`input "sku.tier" is a string, the SDK's is a object SkuTier`,
+	}
+	if diff := cmp.Diff(want, rawrestest.Pin(sdk, NamespaceType, reflect.TypeFor[Namespace]())); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+// registrations records every registration the program makes, by type token.
+type registrations struct {
+	mu     sync.Mutex
+	reqs   map[string]*pulumirpc.RegisterResourceRequest
+	inputs map[string]resource.PropertyMap
+}
+
+func (r *registrations) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reqs[args.TypeToken] = args.RegisterRPC
+	r.inputs[args.TypeToken] = args.Inputs
+	return args.Name + "-id", args.Inputs, nil
+}
+
+func (r *registrations) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+// TestRegisterOptions checks each wrapper registers with what the SDK's NewX adds beyond
+// RegisterResource: the package version, the aliases, the defaults of inputs left nil, and
+// that the SDK adds no other option a wrapper would have to mirror.
+func TestRegisterOptions(t *testing.T) {
+	rec := &registrations{reqs: map[string]*pulumirpc.RegisterResourceRequest{}, inputs: map[string]resource.PropertyMap{}}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		ns, err := NewNamespace(ctx, "ns", &NamespaceArgs{ResourceGroupName: pulumi.String("rg"), Sku: &SkuArgs{Name: pulumi.String("Standard")}})
+		if err != nil {
+			return err
+		}
+		_, err = NewQueue(ctx, "q", &QueueArgs{ResourceGroupName: pulumi.String("rg"), NamespaceName: ns.Name})
+		return err
+	}, pulumi.WithMocks("nimbus", "test", rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		file, token string
+		// given are the inputs the test program set.
+		given []string
+	}{
+		"Namespace": {file: "namespace.go", token: NamespaceType.Token, given: []string{"resourceGroupName", "sku"}},
+		"Queue":     {file: "queue.go", token: QueueType.Token, given: []string{"namespaceName", "resourceGroupName"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := rawrestest.SDKFile(sdkDir, tc.file)
+			options, secrets, err := rawrestest.SDKOptions(path, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Aliases is mirrored below; String and StringPtr build alias types and defaults.
+			if extra := slices.DeleteFunc(options, func(o string) bool {
+				return o == "Aliases" || o == "String" || o == "StringPtr" || o == "Bool"
+			}); len(extra) > 0 || len(secrets) > 0 {
+				t.Errorf("the SDK's New%s also sets %v (secret %v), which the wrapper does not mirror", name, extra, secrets)
+			}
+			req := rec.reqs[tc.token]
+			if req == nil {
+				t.Fatalf("no %s registered", tc.token)
+			}
+			if req.GetVersion() != AzureNative.Version {
+				t.Errorf("registered with version %q, want %q", req.GetVersion(), AzureNative.Version)
+			}
+			wantAliases, err := rawrestest.SDKAliases(path, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gotAliases []string
+			for _, a := range req.GetAliases() {
+				gotAliases = append(gotAliases, a.GetSpec().GetType())
+			}
+			slices.Sort(gotAliases)
+			if diff := cmp.Diff(wantAliases, gotAliases); diff != "" {
+				t.Errorf("aliases differ from the SDK's New%s (-want +got):\n%s", name, diff)
+			}
+			defaults, err := rawrestest.SDKDefaults(path, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]any{}
+			for k, v := range rec.inputs[tc.token].Mappable() {
+				if !slices.Contains(tc.given, k) {
+					got[k] = v
+				}
+			}
+			if diff := cmp.Diff(defaults, got); diff != "" {
+				t.Errorf("inputs the program did not set differ from the SDK's New%s defaults (-want +got):\n%s", name, diff)
+			}
+		})
+	}
+}
