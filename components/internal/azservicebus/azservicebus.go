@@ -18,6 +18,10 @@ import (
 // any explicit one) with the typed app, storage, resources, ... resources.
 var AzureNative = rawres.Package{Name: "azure-native", Version: "3.16.0"}
 
+// APIVersion is the Service Bus REST API version azure-native 3.16.0 serves the unversioned
+// servicebus tokens with; another needs another provider version or a versioned token.
+const APIVersion = "2024-01-01"
+
 // NamespaceType is a Service Bus namespace, the container of queues and the unit of SKU,
 // network and auth settings.
 var NamespaceType = rawres.Type[NamespaceArgs]{Package: AzureNative, Token: "azure-native:servicebus:Namespace"}

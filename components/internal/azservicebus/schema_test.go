@@ -61,6 +61,21 @@ func TestSchema(t *testing.T) {
 	}
 }
 
+// TestAPIVersion checks the tokens are served with the API version the package says.
+func TestAPIVersion(t *testing.T) {
+	for name, file := range map[string]string{"Namespace": "namespace.go", "Queue": "queue.go"} {
+		t.Run(name, func(t *testing.T) {
+			got, err := rawrestest.SDKAPIVersion(rawrestest.SDKFile(sdkDir, file), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != APIVersion {
+				t.Errorf("azure-native 3.16.0 serves %s with API version %s, the package says %s", name, got, APIVersion)
+			}
+		})
+	}
+}
+
 type wrongSkuArgs struct {
 	Tier     pulumi.StringPtrInput `pulumi:"tier"`
 	Capacity pulumi.StringPtrInput `pulumi:"capacity"`

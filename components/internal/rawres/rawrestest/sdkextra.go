@@ -307,3 +307,25 @@ func ExpectedValues(dir string) (map[string]map[string]string, error) {
 	}
 	return out, nil
 }
+
+var apiVersion = regexp.MustCompile(`Uses Azure REST API version ([0-9a-z-]+)\.`)
+
+// SDKAPIVersion reads the Azure REST API version an azure-native SDK's resource struct
+// documents ("Uses Azure REST API version 2024-01-01."): the one its unversioned token
+// (azure-native:servicebus:Queue) is served with by that provider version.
+func SDKAPIVersion(path, resource string) (string, error) {
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return "", fmt.Errorf("cannot parse %s: %w", path, err)
+	}
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE || gd.Doc == nil || len(gd.Specs) != 1 || gd.Specs[0].(*ast.TypeSpec).Name.Name != resource {
+			continue
+		}
+		if m := apiVersion.FindStringSubmatch(gd.Doc.Text()); m != nil {
+			return m[1], nil
+		}
+	}
+	return "", fmt.Errorf("%s: the doc of type %s names no Azure REST API version", path, resource)
+}
