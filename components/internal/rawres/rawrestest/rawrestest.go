@@ -51,6 +51,19 @@ func ModuleDir(t *testing.T, module string) string {
 	return dir
 }
 
+// DownloadDir returns the directory of module at version, downloading it (checksums verified as
+// for any module) when the module cache lacks it: for an SDK module the main module does not
+// require, because nimbus registers its types through wrappers instead of importing it.
+func DownloadDir(t *testing.T, module, version string) string {
+	t.Helper()
+	out, err := exec.Command("go", "mod", "download", "-json", module+"@"+version).Output()
+	var m struct{ Dir, Error string }
+	if jerr := json.Unmarshal(out, &m); err != nil || jerr != nil || m.Dir == "" {
+		t.Fatalf("cannot download %s@%s (go mod download needs the module proxy): %v %s", module, version, err, m.Error)
+	}
+	return m.Dir
+}
+
 // PluginVersion reads the version in an SDK's pulumi-plugin.json, the one its resources
 // register with.
 func PluginVersion(t *testing.T, path string) string {
