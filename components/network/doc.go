@@ -45,4 +45,18 @@
 // least: the /16 to /22 of CIDR is ample). Routes keep the VPC's default route to the internet
 // gateway, which Private Google Access uses; without a NAT or external addresses nothing placed
 // in the network reaches the internet through it.
+//
+// Azure (Azure.New, ResourceGroupName and Location required, the stack's resource group and
+// azure-native:location): a virtual network holding CIDR with two subnets cut from its start,
+// the first /23 delegated to Microsoft.App/environments (a Container Apps environment's
+// infrastructure subnet: /23 is what a consumption environment needs) and the /24 after it
+// delegated to Microsoft.DBforPostgreSQL/flexibleServers; and a private DNS zone
+// NAME.private.postgres.database.azure.com linked to the network, which a Flexible Server with
+// private access registers its name in. Subnets span every zone of the region: Zones is checked
+// and unused; ExistingVpcID and ExistingSubnetIDs are an error. Service Bus and Blob Storage are
+// reached on their public endpoints with Entra identities only (no keys, TLS 1.2), not through
+// private endpoints (not yet). Placement is an [AzurePlacement]: the network, the two subnets,
+// the zone, the region, and Ready (the zone's link), which a server depends on. The three types
+// are registered through components/internal/aznetwork's typed wrappers, so azure-native's
+// network module is not compiled or linked.
 package network

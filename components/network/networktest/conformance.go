@@ -27,6 +27,9 @@ type Cloud struct {
 	// Regional is true for a cloud whose subnets span every zone of a region (GCP): the new
 	// network then has one subnet, whatever Zones says.
 	Regional bool
+	// Subnets, when not 0, is how many subnets a new network has whatever Zones says: a cloud
+	// with regional subnets, one per kind of consumer (Azure: Container Apps and the database).
+	Subnets int
 }
 
 // Run checks an implementation against the network contract.
@@ -47,6 +50,8 @@ func Run(t *testing.T, newNetwork network.Constructor, cloud Cloud) {
 		r.AssertContained(t, network.Type, "net")
 		want := 3
 		switch {
+		case cloud.Subnets > 0:
+			want = cloud.Subnets
 		case cloud.Subnetless:
 			want = 0
 		case cloud.Regional:

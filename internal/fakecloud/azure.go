@@ -1,0 +1,78 @@
+package fakecloud
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// AzureSubscription is the subscription every Azure resource is in: ARM ids start with it.
+const AzureSubscription = "00000000-0000-4000-a000-000000000000"
+
+// azureModels follow azure-native v3: ids are ARM resource ids
+// (/subscriptions/S/resourceGroups/G/providers/NAMESPACE/TYPE/NAME), names the name input or
+// the autoname, and the properties the program sent read back.
+var azureModels = map[string]model{
+	"azure-native:network:VirtualNetwork":        azureVirtualNetwork,
+	"azure-native:privatedns:PrivateZone":        azurePrivateZone,
+	"azure-native:privatedns:VirtualNetworkLink": azureVirtualNetworkLink,
+}
+
+func init() {
+	for typ, m := range azureModels {
+		models[typ] = m
+	}
+}
+
+// armID is the id of a resource of provider type typ (Microsoft.Network/virtualNetworks) named
+// name in the request's resource group.
+func armID(r *Request, typ, name string) string {
+	return fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/%s/%s", AzureSubscription, r.Str("resourceGroupName"), typ, name)
+}
+
+func azureVirtualNetwork(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("virtualNetworkName", 64, false)
+	id := armID(r, "Microsoft.Network/virtualNetworks", name)
+	var subnets []any
+	if list := r.Inputs["subnets"]; list.IsArray() {
+		for _, s := range list.ArrayValue() {
+			if !s.IsObject() {
+				continue
+			}
+			sub := s.ObjectValue().Mappable()
+			sub["id"] = fmt.Sprintf("%s/subnets/%v", id, sub["name"])
+			sub["provisioningState"] = "Succeeded"
+			subnets = append(subnets, sub)
+		}
+	}
+	c := props(map[string]any{
+		"name":              name,
+		"type":              "Microsoft.Network/virtualNetworks",
+		"provisioningState": "Succeeded",
+		"resourceGuid":      r.UUID("guid"),
+		"etag":              `W/"` + r.UUID("etag") + `"`,
+		"subnets":           subnets,
+	})
+	return id, c
+}
+
+func azurePrivateZone(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("privateZoneName", 253, true)
+	return armID(r, "Microsoft.Network/privateDnsZones", name), props(map[string]any{
+		"name":              name,
+		"type":              "Microsoft.Network/privateDnsZones",
+		"provisioningState": "Succeeded",
+		"internalId":        r.Hex(32, "internal-id"),
+	})
+}
+
+func azureVirtualNetworkLink(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("virtualNetworkLinkName", 80, false)
+	zone := r.Str("privateZoneName")
+	return armID(r, "Microsoft.Network/privateDnsZones", zone+"/virtualNetworkLinks/"+name), props(map[string]any{
+		"name":                    name,
+		"type":                    "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+		"provisioningState":       "Succeeded",
+		"virtualNetworkLinkState": "Completed",
+	})
+}
