@@ -2,7 +2,8 @@
 // (Knative Serving for the containers, Knative Eventing's Broker and Trigger for the jobs), and the
 // migrate job (RunMigrateJob). cmd/api-server, cmd/worker-server and cmd/migrate-job are its mains
 // for Knative; cmd/api-server-gcp, cmd/worker-server-gcp and cmd/migrate-job-gcp are the same
-// code for Cloud Run.
+// code for Cloud Run, and cmd/api-server-azure, cmd/worker-server-azure and cmd/migrate-job-azure
+// for Azure Container Apps.
 //
 // # Platforms
 //
@@ -13,8 +14,19 @@
 // imports no other cloud's library, so the Knative images link no Google client. The Cloud Run
 // mains pass gcp/cloudrun.Platform: Cloud Storage (IMAGES_STORE=gcs, their default), Pub/Sub
 // (JOBS_TOPIC), the Pub/Sub push worker (JOBS_DELIVERY=pubsub-push) and Cloud SQL IAM
-// authentication (DB_AUTH=cloudsql-iam). A variable naming an adapter the image does not link is
-// refused when the server is built (exit 2), naming the values the image has.
+// authentication (DB_AUTH=cloudsql-iam). The Container Apps mains pass azure/containerapps.Platform:
+// Blob Storage (IMAGES_STORE=azblob, their default, with IMAGES_ACCOUNT_URL), Service Bus
+// publishing (JOBS_QUEUE_NAME with JOBS_NAMESPACE), the Service Bus receive loop
+// (JOBS_DELIVERY=servicebus) and Microsoft Entra ID tokens (DB_AUTH=entra). A variable naming an
+// adapter the image does not link is refused when the server is built (exit 2), naming the values
+// the image has.
+//
+// A worker is pushed its jobs (Platform.Deliveries: an http.Handler) or receives them itself
+// (Platform.Receivers: a Receiver, whose Run loops until its context ends). A receiving worker's
+// HTTP server serves only GET /healthz (NewHealthHandler); Server.Run runs the loop beside it, so
+// that SIGTERM stops both and Run returns once the loop has settled the messages it holds and the
+// server has drained, and a loop that stops by itself (it cannot go on) stops the server and
+// makes Run fail (exit 1), so that the platform restarts the container.
 //
 // # Runtime
 //
@@ -72,15 +84,20 @@
 // # Configuration
 //
 // LoadEnv reads it and names every bad variable with its value and what is allowed:
-// IMAGES_BUCKET and IMAGES_STORE (s3, the default, or gcs); exactly one of JOBS_BROKER_URL and
-// JOBS_TOPIC (projects/P/topics/T; JOBS_QUEUE_URL, the same value, is not read), JOBS_EVENT_SOURCE
-// and MAX_UPLOAD_BYTES (api); JOBS_DELIVERY (cloudevents, the default, or pubsub-push, which needs
-// JOBS_MAX_RECEIVE_COUNT, the dead-letter policy's max delivery attempts, and reads
-// JOBS_PUSH_AUDIENCE and JOBS_PUSH_SERVICE_ACCOUNT for the OIDC check; JOBS_MAX_RECEIVE_COUNT is
-// ignored with cloudevents, where the Trigger dead-letters) (worker); PORT, HOST, SHUTDOWN_GRACE;
+// IMAGES_BUCKET and IMAGES_STORE (s3, the default, gcs, or azblob, which needs
+// IMAGES_ACCOUNT_URL, the storage account's blob endpoint, read only then); exactly one of
+// JOBS_BROKER_URL, JOBS_TOPIC (projects/P/topics/T; JOBS_QUEUE_URL, the same value, is not read)
+// and JOBS_QUEUE_NAME (a Service Bus queue, with JOBS_NAMESPACE, the namespace's fully qualified
+// host name), JOBS_EVENT_SOURCE and MAX_UPLOAD_BYTES (api); JOBS_DELIVERY (cloudevents, the
+// default; pubsub-push, which needs JOBS_MAX_RECEIVE_COUNT, the dead-letter policy's max delivery
+// attempts, and reads JOBS_PUSH_AUDIENCE and JOBS_PUSH_SERVICE_ACCOUNT for the OIDC check; or
+// servicebus, which needs JOBS_MAX_RECEIVE_COUNT, the queue's maxDeliveryCount, JOBS_QUEUE_NAME
+// and JOBS_NAMESPACE; JOBS_MAX_RECEIVE_COUNT is ignored with cloudevents, where the Trigger
+// dead-letters) (worker); PORT, HOST, SHUTDOWN_GRACE;
 // DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (from the CNPG cluster's app secret through
-// secretKeyRef; none with DB_AUTH=cloudsql-iam, where DB_USER is the service account's IAM user),
-// DB_AUTH (password, the default, or cloudsql-iam), DB_SSLMODE (default verify-full),
+// secretKeyRef; none with DB_AUTH=cloudsql-iam, where DB_USER is the service account's IAM user,
+// or DB_AUTH=entra, where it is the managed identity's database role), DB_AUTH (password, the
+// default, cloudsql-iam or entra), DB_SSLMODE (default verify-full),
 // DB_SSLROOTCERT (a PEM file, for example CNPG's CA secret mounted) and DB_MAX_CONNS (default 2,
 // 1 to 50). Object storage is the
 // S3 API of awsadapter's blob store at AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) with path-style

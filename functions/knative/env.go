@@ -29,16 +29,22 @@ const (
 	// DefaultSSLMode is DB_SSLMODE's default: the server's certificate must chain to a trusted
 	// root (the image's CA bundle, or DB_SSLROOTCERT) and name DB_HOST.
 	DefaultSSLMode = "verify-full"
-	// DB_AUTH values: a password from DB_PASSWORD, or Cloud SQL IAM database authentication.
+	// DB_AUTH values: a password from DB_PASSWORD, Cloud SQL IAM database authentication, or
+	// Microsoft Entra ID tokens (Azure Database for PostgreSQL).
 	DBAuthPassword    = "password"
 	DBAuthCloudSQLIAM = "cloudsql-iam"
+	DBAuthEntra       = "entra"
 	// JOBS_DELIVERY values of the worker: Knative's CloudEvents from a Trigger (the default, so
-	// that the Knative stacks need no new variable), or Pub/Sub push envelopes.
+	// that the Knative stacks need no new variable), Pub/Sub push envelopes, or a receive loop
+	// on a Service Bus queue (the worker then serves only HealthPath over HTTP).
 	DeliveryCloudEvents = "cloudevents"
 	DeliveryPubSubPush  = "pubsub-push"
-	// IMAGES_STORE values: the S3 API (the default) or Cloud Storage.
-	StoreS3  = "s3"
-	StoreGCS = "gcs"
+	DeliveryServiceBus  = "servicebus"
+	// IMAGES_STORE values: the S3 API (the default), Cloud Storage, or Azure Blob Storage (a
+	// container IMAGES_BUCKET in the account at IMAGES_ACCOUNT_URL).
+	StoreS3     = "s3"
+	StoreGCS    = "gcs"
+	StoreAzblob = "azblob"
 	// DB_MAX_CONNS bounds.
 	MinMaxConns = 1
 	MaxMaxConns = 50
@@ -48,25 +54,32 @@ var sslModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "v
 
 // Env is the configuration of one server, read from its environment.
 type Env struct {
-	Port          int           // PORT, default 8080 (Knative sets it)
-	Host          string        // HOST: the address to listen on, default all interfaces
-	Bucket        string        // IMAGES_BUCKET
-	Store         string        // IMAGES_STORE: StoreS3 (default) or StoreGCS
-	BrokerURL     string        // JOBS_BROKER_URL, api only; exactly one of it and Topic
-	Topic         string        // JOBS_TOPIC (projects/P/topics/T, checked by Platform.Topic), api only
-	EventSource   string        // JOBS_EVENT_SOURCE, api only, default DefaultEventSource
-	MaxUpload     int64         // MAX_UPLOAD_BYTES, api only, default images.DefaultMaxUploadBytes
-	ShutdownGrace time.Duration // SHUTDOWN_GRACE, default DefaultShutdownGrace
-	Push          PushEnv       // worker only
-	DB            DBEnv
+	Port       int    // PORT, default 8080 (Knative sets it)
+	Host       string // HOST: the address to listen on, default all interfaces
+	Bucket     string // IMAGES_BUCKET
+	Store      string // IMAGES_STORE: StoreS3 (default), StoreGCS or StoreAzblob
+	AccountURL string // IMAGES_ACCOUNT_URL, the storage account's blob endpoint, with StoreAzblob only
+	BrokerURL  string // JOBS_BROKER_URL, api only; exactly one of it, Topic and Queue
+	Topic      string // JOBS_TOPIC (projects/P/topics/T, checked by Platform.Topic), api only
+	// Queue is JOBS_QUEUE_NAME, a Service Bus queue in Namespace (JOBS_NAMESPACE, the fully
+	// qualified namespace NAME.servicebus.windows.net): the api's, when set, instead of
+	// BrokerURL and Topic; the worker's with DeliveryServiceBus, where both are required.
+	Queue, Namespace string
+	EventSource      string        // JOBS_EVENT_SOURCE, api only, default DefaultEventSource
+	MaxUpload        int64         // MAX_UPLOAD_BYTES, api only, default images.DefaultMaxUploadBytes
+	ShutdownGrace    time.Duration // SHUTDOWN_GRACE, default DefaultShutdownGrace
+	Push             PushEnv       // worker only
+	DB               DBEnv
 }
 
-// PushEnv is the worker's delivery: Knative CloudEvents or Pub/Sub push.
+// PushEnv is the worker's delivery: Knative CloudEvents, Pub/Sub push or a Service Bus receive
+// loop.
 type PushEnv struct {
-	Delivery string // JOBS_DELIVERY: DeliveryCloudEvents (default) or DeliveryPubSubPush
+	Delivery string // JOBS_DELIVERY: DeliveryCloudEvents (default), DeliveryPubSubPush or DeliveryServiceBus
 	// MaxReceiveCount is JOBS_MAX_RECEIVE_COUNT, the deliveries after which the platform
 	// dead-letters a job (on Pub/Sub the dead-letter policy's maxDeliveryAttempts, 5 to 100,
-	// which the push adapter checks), required with DeliveryPubSubPush.
+	// which the push adapter checks; on Service Bus the queue's maxDeliveryCount), required
+	// with DeliveryPubSubPush and DeliveryServiceBus.
 	MaxReceiveCount int
 	// Audience (JOBS_PUSH_AUDIENCE, the topic's id projects/P/topics/T as the stack sets it)
 	// turns on the OIDC check of every push; ServiceAccount (JOBS_PUSH_SERVICE_ACCOUNT, needs
@@ -82,9 +95,10 @@ type DBEnv struct {
 	SSLMode                    string // DB_SSLMODE, default verify-full
 	SSLRootCert                string // DB_SSLROOTCERT: a PEM file of the roots to trust, optional
 	MaxConns                   int32  // DB_MAX_CONNS, default postgres.MaxConns, 1 to 50
-	// Auth is DB_AUTH: DBAuthPassword (default) or DBAuthCloudSQLIAM (no DB_PASSWORD; User is
-	// the Cloud SQL IAM user, a service account's email without ".gserviceaccount.com"; the
-	// image's Platform logs each connection in).
+	// Auth is DB_AUTH: DBAuthPassword (default), DBAuthCloudSQLIAM (no DB_PASSWORD; User is
+	// the Cloud SQL IAM user, a service account's email without ".gserviceaccount.com") or
+	// DBAuthEntra (no DB_PASSWORD; User is the Entra principal's database role, for a managed
+	// identity its name); with either the image's Platform logs each connection in.
 	Auth string
 }
 
@@ -97,10 +111,18 @@ func LoadEnv(function string, getenv func(string) string) (Env, error) {
 	switch function {
 	case FunctionAPI:
 		env.Bucket = r.need("IMAGES_BUCKET")
-		env.BrokerURL, env.Topic = r.get("JOBS_BROKER_URL"), r.get("JOBS_TOPIC")
+		env.BrokerURL, env.Topic, env.Queue = r.get("JOBS_BROKER_URL"), r.get("JOBS_TOPIC"), r.get("JOBS_QUEUE_NAME")
+		set := 0
+		for _, v := range []string{env.BrokerURL, env.Topic, env.Queue} {
+			if v != "" {
+				set++
+			}
+		}
 		switch {
-		case env.BrokerURL == "" && env.Topic == "", env.BrokerURL != "" && env.Topic != "":
-			r.fail("exactly one of JOBS_BROKER_URL (a Knative Broker's ingress URL) and JOBS_TOPIC (a Pub/Sub topic, projects/P/topics/T) is required by %s, got JOBS_BROKER_URL %q and JOBS_TOPIC %q", r.who, env.BrokerURL, env.Topic)
+		case set != 1:
+			r.fail("exactly one of JOBS_BROKER_URL (a Knative Broker's ingress URL), JOBS_TOPIC (a Pub/Sub topic, projects/P/topics/T) and JOBS_QUEUE_NAME (a Service Bus queue, with JOBS_NAMESPACE) is required by %s, got JOBS_BROKER_URL %q, JOBS_TOPIC %q and JOBS_QUEUE_NAME %q", r.who, env.BrokerURL, env.Topic, env.Queue)
+		case env.Queue != "":
+			env.Namespace = r.namespace()
 		case env.BrokerURL != "":
 			if u, err := url.Parse(env.BrokerURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				r.fail("JOBS_BROKER_URL must be an absolute http or https URL (the Broker's ingress), got %q", env.BrokerURL)
@@ -121,6 +143,10 @@ func LoadEnv(function string, getenv func(string) string) (Env, error) {
 	case FunctionWorker:
 		env.Bucket = r.need("IMAGES_BUCKET")
 		env.Push = r.push()
+		if env.Push.Delivery == DeliveryServiceBus {
+			env.Queue = r.need("JOBS_QUEUE_NAME")
+			env.Namespace = r.namespace()
+		}
 	default:
 		return Env{}, fmt.Errorf("unknown function %q: want %s or %s", function, FunctionAPI, FunctionWorker)
 	}
@@ -128,7 +154,15 @@ func LoadEnv(function string, getenv func(string) string) (Env, error) {
 	env.Host = r.get("HOST")
 	env.ShutdownGrace = r.duration("SHUTDOWN_GRACE", "25s", DefaultShutdownGrace)
 
-	env.Store = r.oneOf("IMAGES_STORE", StoreS3, StoreS3, StoreGCS)
+	env.Store = r.oneOf("IMAGES_STORE", StoreS3, StoreS3, StoreGCS, StoreAzblob)
+	if v := r.get("IMAGES_ACCOUNT_URL"); env.Store == StoreAzblob {
+		if u, err := url.Parse(v); v == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			r.fail("IMAGES_ACCOUNT_URL must be the storage account's blob endpoint, an absolute URL such as https://ACCOUNT.blob.core.windows.net, with IMAGES_STORE=%s, got %q", StoreAzblob, v)
+		}
+		env.AccountURL = v
+	} else if v != "" {
+		r.fail("IMAGES_ACCOUNT_URL is read only with IMAGES_STORE=%s, got IMAGES_STORE %q", StoreAzblob, env.Store)
+	}
 	env.DB = r.db("the CNPG app secret's password key")
 	env.DB.MaxConns = postgres.MaxConns
 	if v := r.get("DB_MAX_CONNS"); v != "" {
@@ -253,9 +287,18 @@ func (r *envReader) oneOf(name, def string, allowed ...string) string {
 	return v
 }
 
+// namespace reads JOBS_NAMESPACE, a Service Bus fully qualified namespace (a host name).
+func (r *envReader) namespace() string {
+	v := r.need("JOBS_NAMESPACE")
+	if v != "" && (strings.ContainsAny(v, "/:@ ") || !strings.Contains(v, ".")) {
+		r.fail("JOBS_NAMESPACE must be the Service Bus namespace's fully qualified host name, such as NAME.servicebus.windows.net (no scheme, port or path), got %q", v)
+	}
+	return v
+}
+
 // push reads the worker's delivery variables.
 func (r *envReader) push() PushEnv {
-	p := PushEnv{Delivery: r.oneOf("JOBS_DELIVERY", DeliveryCloudEvents, DeliveryCloudEvents, DeliveryPubSubPush)}
+	p := PushEnv{Delivery: r.oneOf("JOBS_DELIVERY", DeliveryCloudEvents, DeliveryCloudEvents, DeliveryPubSubPush, DeliveryServiceBus)}
 	p.Audience, p.ServiceAccount = r.get("JOBS_PUSH_AUDIENCE"), r.get("JOBS_PUSH_SERVICE_ACCOUNT")
 	count := r.get("JOBS_MAX_RECEIVE_COUNT")
 	if p.Delivery != DeliveryPubSubPush {
@@ -264,15 +307,23 @@ func (r *envReader) push() PushEnv {
 				r.fail("%s is read only with JOBS_DELIVERY=%s, got JOBS_DELIVERY %q", name, DeliveryPubSubPush, p.Delivery)
 			}
 		}
+	}
+	if p.Delivery != DeliveryPubSubPush && p.Delivery != DeliveryServiceBus {
 		// JOBS_MAX_RECEIVE_COUNT is not read: Knative's Trigger dead-letters by itself.
 		return p
 	}
 	if count == "" {
-		r.fail("JOBS_MAX_RECEIVE_COUNT is required by %s with JOBS_DELIVERY=%s (the deliveries after which the job is dead-lettered: the push subscription's deadLetterPolicy.maxDeliveryAttempts)", r.who, DeliveryPubSubPush)
+		r.fail("JOBS_MAX_RECEIVE_COUNT is required by %s with JOBS_DELIVERY=%s (the deliveries after which the job is dead-lettered: %s)", r.who, p.Delivery, map[string]string{
+			DeliveryPubSubPush: "the push subscription's deadLetterPolicy.maxDeliveryAttempts",
+			DeliveryServiceBus: "the queue's maxDeliveryCount",
+		}[p.Delivery])
 	} else if n, err := strconv.Atoi(count); err != nil || n < 1 {
 		r.fail("JOBS_MAX_RECEIVE_COUNT must be a whole number of deliveries of at least 1, got %q", count)
 	} else {
 		p.MaxReceiveCount = n
+	}
+	if p.Delivery != DeliveryPubSubPush {
+		return p
 	}
 	if p.ServiceAccount != "" && p.Audience == "" {
 		r.fail("JOBS_PUSH_SERVICE_ACCOUNT needs JOBS_PUSH_AUDIENCE (the push subscription's OIDC audience), got JOBS_PUSH_SERVICE_ACCOUNT %q and no audience", p.ServiceAccount)
@@ -288,13 +339,16 @@ func (r *envReader) push() PushEnv {
 func (r *envReader) db(passwordKey string) DBEnv {
 	db := DBEnv{SSLMode: DefaultSSLMode, SSLRootCert: r.get("DB_SSLROOTCERT")}
 	db.Host, db.Name, db.User = r.need("DB_HOST"), r.need("DB_NAME"), r.need("DB_USER")
-	db.Auth = r.oneOf("DB_AUTH", DBAuthPassword, DBAuthPassword, DBAuthCloudSQLIAM)
+	db.Auth = r.oneOf("DB_AUTH", DBAuthPassword, DBAuthPassword, DBAuthCloudSQLIAM, DBAuthEntra)
 	// The password is taken as is: a secret's value may begin or end with spaces.
 	db.Password = r.getenv("DB_PASSWORD")
 	switch {
-	case db.Auth == DBAuthCloudSQLIAM:
+	case db.Auth == DBAuthCloudSQLIAM || db.Auth == DBAuthEntra:
 		if db.Password != "" {
-			r.fail("DB_PASSWORD must not be set with DB_AUTH=%s (every connection logs in with an IAM access token)", DBAuthCloudSQLIAM)
+			r.fail("DB_PASSWORD must not be set with DB_AUTH=%s (every connection logs in with %s)", db.Auth, map[string]string{
+				DBAuthCloudSQLIAM: "an IAM access token",
+				DBAuthEntra:       "a Microsoft Entra ID access token",
+			}[db.Auth])
 		}
 	case db.Password == "":
 		r.fail("DB_PASSWORD is required by %s (%s)", r.who, passwordKey)

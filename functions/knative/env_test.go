@@ -44,6 +44,24 @@ func TestLoadEnv(t *testing.T) {
 		}
 		return m
 	}
+	azBase := map[string]string{"IMAGES_BUCKET": "images", "IMAGES_STORE": "azblob", "IMAGES_ACCOUNT_URL": "https://nimbusimg.blob.core.windows.net",
+		"JOBS_QUEUE_NAME": "jobs", "JOBS_NAMESPACE": "nimbus.servicebus.windows.net",
+		"DB_HOST": "nimbus.postgres.database.azure.com", "DB_NAME": "app", "DB_USER": "nimbus-worker", "DB_AUTH": "entra"}
+	azWith := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range azBase {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			if kv[i+1] == "" {
+				delete(m, kv[i])
+				continue
+			}
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	entraDB := knative.DBEnv{Host: "nimbus.postgres.database.azure.com", Name: "app", User: "nimbus-worker", Port: 5432, SSLMode: "verify-full", MaxConns: 2, Auth: "entra"}
 	for name, tc := range map[string]struct {
 		reason   string
 		function string
@@ -75,9 +93,9 @@ func TestLoadEnv(t *testing.T) {
 			reason: "each GCP variable is checked", function: knative.FunctionWorker,
 			env: gcpWith("DB_PASSWORD", "pw", "IMAGES_STORE", "azure", "DB_AUTH", "iam", "JOBS_DELIVERY", "pubsub-pull", "JOBS_PUSH_AUDIENCE", "a"),
 			wantErrs: []string{
-				`IMAGES_STORE must be one of s3, gcs, got "azure"`,
-				`DB_AUTH must be one of password, cloudsql-iam, got "iam"`,
-				`JOBS_DELIVERY must be one of cloudevents, pubsub-push, got "pubsub-pull"`,
+				`IMAGES_STORE must be one of s3, gcs, azblob, got "azure"`,
+				`DB_AUTH must be one of password, cloudsql-iam, entra, got "iam"`,
+				`JOBS_DELIVERY must be one of cloudevents, pubsub-push, servicebus, got "pubsub-pull"`,
 				`JOBS_PUSH_AUDIENCE is read only with JOBS_DELIVERY=pubsub-push`,
 			},
 		},
@@ -99,7 +117,7 @@ func TestLoadEnv(t *testing.T) {
 		"both job targets": {
 			reason: "exactly one of the Broker and the topic", function: knative.FunctionAPI,
 			env:      with("JOBS_TOPIC", "projects/my-proj/topics/jobs"),
-			wantErrs: []string{"exactly one of JOBS_BROKER_URL (a Knative Broker's ingress URL) and JOBS_TOPIC (a Pub/Sub topic, projects/P/topics/T) is required by the api server"},
+			wantErrs: []string{"exactly one of JOBS_BROKER_URL (a Knative Broker's ingress URL), JOBS_TOPIC (a Pub/Sub topic, projects/P/topics/T) and JOBS_QUEUE_NAME (a Service Bus queue, with JOBS_NAMESPACE) is required by the api server"},
 		},
 		"worker all set": {
 			reason: "every optional variable", function: knative.FunctionWorker,
@@ -109,7 +127,7 @@ func TestLoadEnv(t *testing.T) {
 		},
 		"missing": {
 			reason: "every missing variable is named", function: knative.FunctionAPI, env: map[string]string{},
-			wantErrs: []string{"IMAGES_BUCKET is required", "exactly one of JOBS_BROKER_URL (a Knative Broker's ingress URL) and JOBS_TOPIC", "DB_HOST is required", "DB_NAME is required", "DB_USER is required", "DB_PASSWORD is required"},
+			wantErrs: []string{"IMAGES_BUCKET is required", "exactly one of JOBS_BROKER_URL (a Knative Broker's ingress URL), JOBS_TOPIC", "DB_HOST is required", "DB_NAME is required", "DB_USER is required", "DB_PASSWORD is required"},
 		},
 		"bad values": {
 			reason: "each bad value is named with what is allowed", function: knative.FunctionAPI,
@@ -123,6 +141,38 @@ func TestLoadEnv(t *testing.T) {
 				`DB_MAX_CONNS must be a whole number of connections per instance between 1 and 50, got "51"`,
 				`MAX_UPLOAD_BYTES must be a positive number of bytes, got "-1"`,
 			},
+		},
+		"api on container apps": {
+			reason: "a Service Bus queue, Blob Storage, Entra tokens: no password", function: knative.FunctionAPI, env: azBase,
+			want: knative.Env{Port: 8080, Bucket: "images", Store: "azblob", AccountURL: "https://nimbusimg.blob.core.windows.net", Queue: "jobs", Namespace: "nimbus.servicebus.windows.net",
+				EventSource: knative.DefaultEventSource, MaxUpload: 10 << 20, ShutdownGrace: 25 * time.Second, DB: entraDB},
+		},
+		"worker on container apps": {
+			reason: "the receive loop: the queue, its namespace and its maxDeliveryCount", function: knative.FunctionWorker,
+			env: azWith("JOBS_DELIVERY", "servicebus", "JOBS_MAX_RECEIVE_COUNT", "10"),
+			want: knative.Env{Port: 8080, Bucket: "images", Store: "azblob", AccountURL: "https://nimbusimg.blob.core.windows.net", Queue: "jobs", Namespace: "nimbus.servicebus.windows.net",
+				ShutdownGrace: 25 * time.Second, Push: knative.PushEnv{Delivery: "servicebus", MaxReceiveCount: 10}, DB: entraDB},
+		},
+		"worker servicebus missing": {
+			reason: "the receive loop needs its queue, namespace and count", function: knative.FunctionWorker,
+			env: azWith("JOBS_DELIVERY", "servicebus", "JOBS_QUEUE_NAME", "", "JOBS_NAMESPACE", "", "IMAGES_ACCOUNT_URL", ""),
+			wantErrs: []string{"JOBS_QUEUE_NAME is required by the worker server", "JOBS_NAMESPACE is required by the worker server",
+				"JOBS_MAX_RECEIVE_COUNT is required by the worker server with JOBS_DELIVERY=servicebus (the deliveries after which the job is dead-lettered: the queue's maxDeliveryCount)",
+				`IMAGES_ACCOUNT_URL must be the storage account's blob endpoint, an absolute URL such as https://ACCOUNT.blob.core.windows.net, with IMAGES_STORE=azblob, got ""`},
+		},
+		"azure bad values": {
+			reason: "a namespace with a scheme, a password with Entra, an account URL without azblob, a queue beside the Broker", function: knative.FunctionAPI,
+			env: azWith("JOBS_NAMESPACE", "sb://nimbus.servicebus.windows.net", "DB_PASSWORD", "pw", "IMAGES_STORE", "s3", "JOBS_BROKER_URL", "http://broker"),
+			wantErrs: []string{
+				"exactly one of JOBS_BROKER_URL",
+				`IMAGES_ACCOUNT_URL is read only with IMAGES_STORE=azblob, got IMAGES_STORE "s3"`,
+				"DB_PASSWORD must not be set with DB_AUTH=entra (every connection logs in with a Microsoft Entra ID access token)",
+			},
+		},
+		"azure bad namespace": {
+			reason: "the namespace is a host name", function: knative.FunctionAPI,
+			env:      azWith("JOBS_NAMESPACE", "sb://nimbus.servicebus.windows.net/"),
+			wantErrs: []string{`JOBS_NAMESPACE must be the Service Bus namespace's fully qualified host name, such as NAME.servicebus.windows.net (no scheme, port or path), got "sb://nimbus.servicebus.windows.net/"`},
 		},
 		"unknown function": {
 			reason: "only api and worker", function: "migrate", env: base,

@@ -2,9 +2,13 @@ package knative
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/nimbus-iac/nimbus/functions/awss3"
 	"github.com/nimbus-iac/nimbus/functions/images"
@@ -20,12 +24,39 @@ func Logger() *slog.Logger {
 type Server struct {
 	Env     Env
 	Handler http.Handler
-	Log     *slog.Logger
+	// Receiver, when set, is the worker's receive loop, run beside the HTTP server.
+	Receiver Receiver
+	Log      *slog.Logger
 }
 
-// Run serves until SIGTERM or ctx's end, then drains (see Serve).
+// Run serves until SIGTERM or ctx's end, then drains (see Serve). With a Receiver it runs the
+// loop beside the server: SIGTERM (or ctx's end) stops both, and Run returns once the loop has
+// settled what it holds and the server has drained; the loop stopping by itself (it cannot go
+// on) stops the server too, and Run returns the loop's error, so that the platform restarts the
+// container.
 func (s *Server) Run(ctx context.Context) error {
-	return Serve(ctx, s.Env.Host, s.Env.Port, s.Handler, s.Env.ShutdownGrace, s.Log)
+	if s.Receiver == nil {
+		return Serve(ctx, s.Env.Host, s.Env.Port, s.Handler, s.Env.ShutdownGrace, s.Log)
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	loop := make(chan error, 1)
+	go func() {
+		err := s.Receiver.Run(ctx)
+		if err == nil && ctx.Err() == nil {
+			err = errors.New("the receive loop stopped by itself")
+		}
+		cancel()
+		loop <- err
+	}()
+	serveErr := Serve(ctx, s.Env.Host, s.Env.Port, s.Handler, s.Env.ShutdownGrace, s.Log)
+	cancel()
+	if err := <-loop; err != nil {
+		return errors.Join(fmt.Errorf("receive loop: %w", err), serveErr)
+	}
+	return serveErr
 }
 
 // s3Blobs returns the S3 blob store: the SDK configuration from the AWS_* variables a Secret
@@ -100,9 +131,9 @@ func NewWorkerServer(getenv func(string) string, p Platform) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := p.workerHandler(w, meta, env, log)
+	h, r, err := p.worker(w, meta, env, log)
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Env: env, Handler: h, Log: log}, nil
+	return &Server{Env: env, Handler: h, Receiver: r, Log: log}, nil
 }

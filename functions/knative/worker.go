@@ -163,3 +163,17 @@ func writeJSON(rw http.ResponseWriter, status int, v any) {
 	rw.WriteHeader(status)
 	_ = json.NewEncoder(rw).Encode(v)
 }
+
+// NewHealthHandler returns the handler of a worker that receives its jobs itself (a receive
+// loop, Platform.Receivers): GET HealthPath answers 200 {"status":"ok"} without touching a
+// dependency, and every other request 404.
+func NewHealthHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+HealthPath, func(rw http.ResponseWriter, _ *http.Request) {
+		writeJSON(rw, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
+		writeJSON(rw, http.StatusNotFound, Answer{Error: fmt.Sprintf("no route for %s %s: this worker receives its jobs from its queue and serves only GET %s", r.Method, r.URL.Path, HealthPath)})
+	})
+	return mux
+}
