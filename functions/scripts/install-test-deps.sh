@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the server binaries that the functions' tests start (see functions/README.md):
-# PostgreSQL 15 (initdb, postgres) and PgBouncer. goaws and gofakes3 are Go modules and
+# PostgreSQL 15 (initdb, postgres), PgBouncer and Azurite (Microsoft's Azure Storage emulator, the
+# npm package, pinned, into a cache folder the azure tests look in; NIMBUS_AZURITE overrides it).
+# goaws and gofakes3 are Go modules and
 # run inside the test process, so they need nothing here. internal/kubetest (the root module's
 # Kubernetes tests) starts etcd from Debian's etcd-server under a kube-apiserver it builds itself.
 #
@@ -67,7 +69,28 @@ if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1 && ! id nobody >/dev/nu
 	useradd --system --no-create-home --shell /usr/sbin/nologin postgres
 fi
 
+# Azurite: npm install --prefix a versioned cache folder (no global install, no root needed).
+AZURITE_VERSION=3.37.0
+AZURITE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/nimbus/azurite-$AZURITE_VERSION"
+AZURITE_BIN="$AZURITE_DIR/node_modules/.bin/azurite-blob"
+have_azurite() {
+	[ -x "$AZURITE_BIN" ]
+}
+
+if have_azurite; then
+	echo "azurite: present ($AZURITE_BIN)"
+else
+	if ! command -v npm >/dev/null 2>&1; then
+		echo "npm: installing nodejs and npm"
+		apt_install nodejs npm
+	fi
+	echo "azurite: installing $AZURITE_VERSION into $AZURITE_DIR"
+	mkdir -p "$AZURITE_DIR"
+	npm install --prefix "$AZURITE_DIR" --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION"
+fi
+
 have_postgres || { echo "PostgreSQL binaries still missing" >&2; exit 1; }
+have_azurite || { echo "azurite still missing ($AZURITE_BIN)" >&2; exit 1; }
 have_pgbouncer || { echo "pgbouncer still missing" >&2; exit 1; }
 have_etcd || { echo "etcd still missing" >&2; exit 1; }
 echo "test dependencies ready"
