@@ -37,6 +37,11 @@ var DefaultTargets = []Target{
 	{Name: "api-server-gcp", Package: "./cmd/api-server-gcp", Container: true},
 	{Name: "worker-server-gcp", Package: "./cmd/worker-server-gcp", Container: true},
 	{Name: "migrate-job-gcp", Package: "./cmd/migrate-job-gcp", Container: true},
+	// The Container Apps images: the same servers and job with the Azure adapters, kept apart
+	// so that no other image links an Azure library.
+	{Name: "api-server-azure", Package: "./cmd/api-server-azure", Container: true},
+	{Name: "worker-server-azure", Package: "./cmd/worker-server-azure", Container: true},
+	{Name: "migrate-job-azure", Package: "./cmd/migrate-job-azure", Container: true},
 }
 
 // DefaultContainerArch is the GOARCH of the container images: the local stack's clusters (kind,

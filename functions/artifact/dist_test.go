@@ -209,9 +209,9 @@ func TestDefaultTargets(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := []string{
-		"api.zip", "migrate.zip", "oci/api-server-gcp.tar", "oci/api-server.tar", "oci/api.tar",
-		"oci/migrate-job-gcp.tar", "oci/migrate-job.tar", "oci/worker-server-gcp.tar",
-		"oci/worker-server.tar", "oci/worker.tar", "worker.zip",
+		"api.zip", "migrate.zip", "oci/api-server-azure.tar", "oci/api-server-gcp.tar", "oci/api-server.tar", "oci/api.tar",
+		"oci/migrate-job-azure.tar", "oci/migrate-job-gcp.tar", "oci/migrate-job.tar", "oci/worker-server-azure.tar",
+		"oci/worker-server-gcp.tar", "oci/worker-server.tar", "oci/worker.tar", "worker.zip",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("artifacts of DefaultTargets: -want +got:\n%s", diff)

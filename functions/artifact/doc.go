@@ -13,7 +13,9 @@
 //     cmd/worker-server, for Knative; oci/migrate-job.tar: cmd/migrate-job, the Kubernetes Job that
 //     migrates the database; oci/api-server-gcp.tar, oci/worker-server-gcp.tar,
 //     oci/migrate-job-gcp.tar: the same programs with the GCP adapters, for Cloud Run, kept apart
-//     so that the Knative images link no Google library), built the same way but for linux/amd64
+//     so that the Knative images link no Google library; oci/api-server-azure.tar,
+//     oci/worker-server-azure.tar, oci/migrate-job-azure.tar: with the Azure adapters, for
+//     Container Apps, the only images linking Azure libraries), built the same way but for linux/amd64
 //     ([DefaultContainerArch], Config.ContainerArch), with no zip;
 //   - SHA256SUMS (every file above, `sha256sum -c` format) and oci/DIGESTS (image manifest digests).
 //
