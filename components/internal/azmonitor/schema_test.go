@@ -2,14 +2,10 @@ package azmonitor
 
 import (
 	"reflect"
-	"slices"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"github.com/nimbus-iac/nimbus/components/internal/rawres"
 	"github.com/nimbus-iac/nimbus/components/internal/rawres/rawrestest"
@@ -186,25 +182,6 @@ func TestPinFails(t *testing.T) {
 	}
 }
 
-// registrations records every registration the program makes, by type token.
-type registrations struct {
-	mu     sync.Mutex
-	reqs   map[string]*pulumirpc.RegisterResourceRequest
-	inputs map[string]resource.PropertyMap
-}
-
-func (r *registrations) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reqs[args.TypeToken] = args.RegisterRPC
-	r.inputs[args.TypeToken] = args.Inputs
-	return args.Name + "-id", args.Inputs, nil
-}
-
-func (r *registrations) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
-}
-
 // deadLetterAlert registers the alert nimbus puts on a queue's dead-letter count, notifying
 // an action group that emails.
 func deadLetterAlert(ctx *pulumi.Context) error {
@@ -249,7 +226,7 @@ func deadLetterAlert(ctx *pulumi.Context) error {
 // RegisterResource (the package version, the aliases, the defaults of inputs left nil, and no
 // other option), and the alert's nested criteria as the provider takes them.
 func TestRegisterOptions(t *testing.T) {
-	rec := &registrations{reqs: map[string]*pulumirpc.RegisterResourceRequest{}, inputs: map[string]resource.PropertyMap{}}
+	rec := rawrestest.NewRegistrations()
 	if err := pulumi.RunErr(deadLetterAlert, pulumi.WithMocks("nimbus", "test", rec)); err != nil {
 		t.Fatal(err)
 	}
@@ -266,49 +243,7 @@ func TestRegisterOptions(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			path := rawrestest.SDKFile(sdkDir, tc.file)
-			options, secrets, err := rawrestest.SDKOptions(path, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Aliases is mirrored below; String and Bool build alias types and defaults.
-			if extra := slices.DeleteFunc(options, func(o string) bool {
-				return o == "Aliases" || o == "String" || o == "StringPtr" || o == "Bool"
-			}); len(extra) > 0 || len(secrets) > 0 {
-				t.Errorf("the SDK's New%s also sets %v (secret %v), which the wrapper does not mirror", name, extra, secrets)
-			}
-			req := rec.reqs[tc.token]
-			if req == nil {
-				t.Fatalf("no %s registered", tc.token)
-			}
-			if req.GetVersion() != AzureNative.Version {
-				t.Errorf("registered with version %q, want %q", req.GetVersion(), AzureNative.Version)
-			}
-			wantAliases, err := rawrestest.SDKAliases(path, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var gotAliases []string
-			for _, a := range req.GetAliases() {
-				gotAliases = append(gotAliases, a.GetSpec().GetType())
-			}
-			slices.Sort(gotAliases)
-			if diff := cmp.Diff(wantAliases, gotAliases); diff != "" {
-				t.Errorf("aliases differ from the SDK's New%s (-want +got):\n%s", name, diff)
-			}
-			defaults, err := rawrestest.SDKDefaults(path, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := map[string]any{}
-			for k, v := range rec.inputs[tc.token].Mappable() {
-				if !slices.Contains(tc.given, k) {
-					got[k] = v
-				}
-			}
-			if diff := cmp.Diff(defaults, got); diff != "" {
-				t.Errorf("inputs the program did not set differ from the SDK's New%s defaults (-want +got):\n%s", name, diff)
-			}
+			rec.MirrorsSDK(t, rawrestest.SDKFile(sdkDir, tc.file), name, tc.token, AzureNative.Version, tc.given...)
 		})
 	}
 	criteria := map[string]any{
@@ -324,7 +259,7 @@ func TestRegisterOptions(t *testing.T) {
 			"dimensions":      []any{map[string]any{"name": "EntityName", "operator": "Include", "values": []any{"jobs"}}},
 		}},
 	}
-	inputs := rec.inputs[MetricAlertType.Token].Mappable()
+	inputs := rec.Inputs(MetricAlertType.Token).Mappable()
 	if diff := cmp.Diff(criteria, inputs["criteria"]); diff != "" {
 		t.Errorf("criteria (-want +got):\n%s", diff)
 	}

@@ -2,14 +2,10 @@ package aznetwork
 
 import (
 	"reflect"
-	"slices"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"github.com/nimbus-iac/nimbus/components/internal/rawres"
 	"github.com/nimbus-iac/nimbus/components/internal/rawres/rawrestest"
@@ -97,29 +93,11 @@ func TestPinFails(t *testing.T) {
 	}
 }
 
-type registrations struct {
-	mu     sync.Mutex
-	reqs   map[string]*pulumirpc.RegisterResourceRequest
-	inputs map[string]resource.PropertyMap
-}
-
-func (r *registrations) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reqs[args.TypeToken] = args.RegisterRPC
-	r.inputs[args.TypeToken] = args.Inputs
-	return args.Name + "-id", args.Inputs, nil
-}
-
-func (r *registrations) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
-}
-
 // TestRegisterOptions checks each wrapper registers what the SDK's NewX adds beyond
 // RegisterResource: the package version, the aliases, the defaults of inputs left nil, and
 // nothing else a wrapper would have to mirror.
 func TestRegisterOptions(t *testing.T) {
-	rec := &registrations{reqs: map[string]*pulumirpc.RegisterResourceRequest{}, inputs: map[string]resource.PropertyMap{}}
+	rec := rawrestest.NewRegistrations()
 	given := map[string][]string{
 		"VirtualNetwork":     {"resourceGroupName"},
 		"PrivateZone":        {"resourceGroupName"},
@@ -142,47 +120,7 @@ func TestRegisterOptions(t *testing.T) {
 	for name, w := range wrappers {
 		t.Run(name, func(t *testing.T) {
 			path := rawrestest.SDKFile(rawrestest.DownloadDir(t, w.module, sdkVersion), w.file)
-			options, secrets, err := rawrestest.SDKOptions(path, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if extra := slices.DeleteFunc(options, func(o string) bool {
-				return o == "Aliases" || o == "String" || o == "StringPtr" || o == "Bool" || o == "BoolPtr"
-			}); len(extra) > 0 || len(secrets) > 0 {
-				t.Errorf("the SDK's New%s also sets %v (secret %v), which the wrapper does not mirror", name, extra, secrets)
-			}
-			req := rec.reqs[w.token]
-			if req == nil {
-				t.Fatalf("no %s registered", w.token)
-			}
-			if req.GetVersion() != AzureNative.Version {
-				t.Errorf("registered with version %q, want %q", req.GetVersion(), AzureNative.Version)
-			}
-			wantAliases, err := rawrestest.SDKAliases(path, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var gotAliases []string
-			for _, a := range req.GetAliases() {
-				gotAliases = append(gotAliases, a.GetSpec().GetType())
-			}
-			slices.Sort(gotAliases)
-			if diff := cmp.Diff(wantAliases, gotAliases); diff != "" {
-				t.Errorf("aliases differ from the SDK's New%s (-want +got):\n%s", name, diff)
-			}
-			defaults, err := rawrestest.SDKDefaults(path, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := map[string]any{}
-			for k, v := range rec.inputs[w.token].Mappable() {
-				if !slices.Contains(given[name], k) {
-					got[k] = v
-				}
-			}
-			if diff := cmp.Diff(defaults, got); diff != "" {
-				t.Errorf("inputs the program did not set differ from the SDK's New%s defaults (-want +got):\n%s", name, diff)
-			}
+			rec.MirrorsSDK(t, path, name, w.token, AzureNative.Version, given[name]...)
 		})
 	}
 }
@@ -198,7 +136,7 @@ func TestSubnetID(t *testing.T) {
 		}
 		n.SubnetID("apps").ApplyT(func(s string) string { got = s; return s })
 		return nil
-	}, pulumi.WithMocks("nimbus", "test", &registrations{reqs: map[string]*pulumirpc.RegisterResourceRequest{}, inputs: map[string]resource.PropertyMap{}}))
+	}, pulumi.WithMocks("nimbus", "test", rawrestest.NewRegistrations()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,14 +2,10 @@ package azservicebus
 
 import (
 	"reflect"
-	"slices"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/internal/rawres"
@@ -130,30 +126,11 @@ func TestEnumsResolved(t *testing.T) {
 	}
 }
 
-// registrations records every registration the program makes, by type token.
-type registrations struct {
-	mu     sync.Mutex
-	reqs   map[string]*pulumirpc.RegisterResourceRequest
-	inputs map[string]resource.PropertyMap
-}
-
-func (r *registrations) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reqs[args.TypeToken] = args.RegisterRPC
-	r.inputs[args.TypeToken] = args.Inputs
-	return args.Name + "-id", args.Inputs, nil
-}
-
-func (r *registrations) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
-}
-
 // TestRegisterOptions checks each wrapper registers with what the SDK's NewX adds beyond
 // RegisterResource: the package version, the aliases, the defaults of inputs left nil, and
 // that the SDK adds no other option a wrapper would have to mirror.
 func TestRegisterOptions(t *testing.T) {
-	rec := &registrations{reqs: map[string]*pulumirpc.RegisterResourceRequest{}, inputs: map[string]resource.PropertyMap{}}
+	rec := rawrestest.NewRegistrations()
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		ns, err := NewNamespace(ctx, "ns", &NamespaceArgs{ResourceGroupName: pulumi.String("rg"), Sku: &SkuArgs{Name: pulumi.String("Standard")}})
 		if err != nil {
@@ -175,49 +152,7 @@ func TestRegisterOptions(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			path := rawrestest.SDKFile(sdkDir, tc.file)
-			options, secrets, err := rawrestest.SDKOptions(path, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Aliases is mirrored below; String and StringPtr build alias types and defaults.
-			if extra := slices.DeleteFunc(options, func(o string) bool {
-				return o == "Aliases" || o == "String" || o == "StringPtr" || o == "Bool"
-			}); len(extra) > 0 || len(secrets) > 0 {
-				t.Errorf("the SDK's New%s also sets %v (secret %v), which the wrapper does not mirror", name, extra, secrets)
-			}
-			req := rec.reqs[tc.token]
-			if req == nil {
-				t.Fatalf("no %s registered", tc.token)
-			}
-			if req.GetVersion() != AzureNative.Version {
-				t.Errorf("registered with version %q, want %q", req.GetVersion(), AzureNative.Version)
-			}
-			wantAliases, err := rawrestest.SDKAliases(path, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var gotAliases []string
-			for _, a := range req.GetAliases() {
-				gotAliases = append(gotAliases, a.GetSpec().GetType())
-			}
-			slices.Sort(gotAliases)
-			if diff := cmp.Diff(wantAliases, gotAliases); diff != "" {
-				t.Errorf("aliases differ from the SDK's New%s (-want +got):\n%s", name, diff)
-			}
-			defaults, err := rawrestest.SDKDefaults(path, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := map[string]any{}
-			for k, v := range rec.inputs[tc.token].Mappable() {
-				if !slices.Contains(tc.given, k) {
-					got[k] = v
-				}
-			}
-			if diff := cmp.Diff(defaults, got); diff != "" {
-				t.Errorf("inputs the program did not set differ from the SDK's New%s defaults (-want +got):\n%s", name, diff)
-			}
+			rec.MirrorsSDK(t, rawrestest.SDKFile(sdkDir, tc.file), name, tc.token, AzureNative.Version, tc.given...)
 		})
 	}
 }
