@@ -160,10 +160,10 @@ func (l *Loop) Run(ctx context.Context) error {
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	default:
-		l.log.Info("stopping: letting the jobs in flight finish", "grace", l.cfg.Grace.String())
+	if n := len(slots); n == 0 {
+		<-done
+	} else {
+		l.log.Info("stopping: letting the jobs in flight finish", "jobs", n, "grace", l.cfg.Grace.String())
 		timer := time.NewTimer(l.cfg.Grace)
 		select {
 		case <-done:
