@@ -21,4 +21,12 @@
 // lets the account's alarms publish. Emails become `email` subscriptions. Existing is an SNS topic
 // ARN; if that topic is encrypted, its key must let CloudWatch use it (the alarms-notify
 // guardrail catches alias/aws/sns).
+//
+// GCP (NewGCPAlerts): a Cloud Monitoring email notification channel per email; Target is their
+// names joined by commas (alert policies take GCPChannels). Existing is a channel's name.
+//
+// Azure (AzureAlerts.New, ResourceGroupName required): an Azure Monitor action group (location
+// Global, short name the first 12 characters of the name) with an email receiver per email, on
+// the common alert schema; Target is its ARM id, which metric alerts name in their actions.
+// Existing is an action group's id.
 package alerts

@@ -33,6 +33,11 @@
 // applies the Grants with [ApplyGCPGrants] (each under the consumer's and link's name, their Env
 // merged, their Ready awaited by its service), and the Deliveries once its service exists.
 //
+// Azure ([AzureBinding]): the grant is a role assignment on the resource for the consumer's
+// user-assigned managed identity, so the resource hands out [AzureApply] functions, which the
+// consumer applies with [ApplyAzureGrants] once its identity exists and before its app; a
+// subscription also carries the KEDA [AzureScaleRule] the consumer's app scales on.
+//
 // Env keys in a grant are relative ("QUEUE_URL"); [Named] prefixes them with the link name chosen by
 // the composition ("JOBS" gives JOBS_QUEUE_URL), so one function can use two queues.
 package link

@@ -26,15 +26,23 @@ func ApplyGCPGrants(ctx *pulumi.Context, name string, b GCPBinding, c GCPConsume
 		if err != nil {
 			return out, fmt.Errorf("cannot apply grant %d of %q: %w", i, name, err)
 		}
-		for _, k := range slices.Sorted(maps.Keys(got.Env)) {
-			if _, ok := out.Env[k]; ok {
-				return out, fmt.Errorf("cannot apply grant %d of %q: %s is set by an earlier grant", i, name, k)
-			}
-			out.Env[k] = got.Env[k]
+		if err := mergeEnv(out.Env, got.Env); err != nil {
+			return out, fmt.Errorf("cannot apply grant %d of %q: %w", i, name, err)
 		}
 		out.Ready = append(out.Ready, got.Ready...)
 	}
 	return out, nil
+}
+
+// mergeEnv adds add to env; a key already there is an error naming it.
+func mergeEnv(env, add map[string]Value) error {
+	for _, k := range slices.Sorted(maps.Keys(add)) {
+		if _, ok := env[k]; ok {
+			return fmt.Errorf("%s is set by an earlier grant", k)
+		}
+		env[k] = add[k]
+	}
+	return nil
 }
 
 // GCPServiceAccountMember is the IAM member of a service account: "serviceAccount:" + email.

@@ -60,4 +60,19 @@
 // second push subscription CONSUMER-dlq-push on NAME-dlq (same identity, audience and backoff,
 // no dead-letter policy, retention as the pull subscription's) to URL + "/deadletter", where the
 // worker marks failed the jobs Pub/Sub dead-lettered without a last attempt it answered.
+//
+// Azure (ServiceBus.New, ResourceGroupName, Location and SubscriptionID required, Sku Standard
+// or Premium): a Service Bus namespace with local (SAS key) authentication off and TLS 1.2 at
+// least, and a queue in it with maxDeliveryCount MaxReceiveCount, lockDuration
+// VisibilityTimeoutSeconds (5 s to Service Bus's 5 minutes: a longer job renews its lock),
+// defaultMessageTimeToLive RetentionSeconds and dead-lettering on expiry. Dead letters go to the
+// queue's own dead-letter subqueue (DeadLetterAddress QUEUE/$deadletterqueue), which only the
+// queue feeds; Service Bus does not expire them, so DeadLetterRetentionSeconds has no effect. A
+// metric alert on the namespace's DeadletteredMessages for the queue (> 0, 5-minute window,
+// auto-mitigating) notifies an action group (alerts.AzureAlerts). Grants carry a
+// link.AzureBinding: Publish has QUEUE_NAME and NAMESPACE (the namespace's host name) and a role
+// assignment of Azure Service Bus Data Sender on the queue for the consumer's identity;
+// Subscribe the same with Data Receiver, DELIVERY servicebus (the worker's receive loop), its
+// MaxConcurrency, and a KEDA azure-servicebus scale rule (namespace, queueName, messageCount
+// BatchSize) for the consumer's app.
 package queue

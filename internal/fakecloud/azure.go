@@ -16,6 +16,11 @@ var azureModels = map[string]model{
 	"azure-native:network:VirtualNetwork":        azureVirtualNetwork,
 	"azure-native:privatedns:PrivateZone":        azurePrivateZone,
 	"azure-native:privatedns:VirtualNetworkLink": azureVirtualNetworkLink,
+	"azure-native:servicebus:Namespace":          azureServiceBusNamespace,
+	"azure-native:servicebus:Queue":              azureServiceBusQueue,
+	"azure-native:monitor:ActionGroup":           azureActionGroup,
+	"azure-native:monitor:MetricAlert":           azureMetricAlert,
+	"azure-native:authorization:RoleAssignment":  azureRoleAssignment,
 }
 
 func init() {
@@ -74,5 +79,55 @@ func azureVirtualNetworkLink(r *Request) (string, resource.PropertyMap) {
 		"type":                    "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
 		"provisioningState":       "Succeeded",
 		"virtualNetworkLinkState": "Completed",
+	})
+}
+
+func azureServiceBusNamespace(r *Request) (string, resource.PropertyMap) {
+	// Namespace names are global (NAME.servicebus.windows.net): 6 to 50 letters, digits and -.
+	name := r.NameOr("namespaceName", 50, true)
+	return armID(r, "Microsoft.ServiceBus/namespaces", name), props(map[string]any{
+		"name":               name,
+		"type":               "Microsoft.ServiceBus/Namespaces",
+		"provisioningState":  "Succeeded",
+		"status":             "Active",
+		"serviceBusEndpoint": "https://" + name + ".servicebus.windows.net:443/",
+		"metricId":           AzureSubscription + ":" + name,
+	})
+}
+
+func azureServiceBusQueue(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("queueName", 260, true)
+	c := props(map[string]any{
+		"name":   name,
+		"type":   "Microsoft.ServiceBus/Namespaces/Queues",
+		"status": "Active",
+	})
+	setDefault(r, c, "maxDeliveryCount", 10)
+	setDefault(r, c, "lockDuration", "PT1M")
+	return armID(r, "Microsoft.ServiceBus/namespaces", r.Str("namespaceName")+"/queues/"+name), c
+}
+
+func azureActionGroup(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("actionGroupName", 260, false)
+	c := props(map[string]any{"name": name, "type": "Microsoft.Insights/ActionGroups"})
+	setDefault(r, c, "enabled", true)
+	return armID(r, "microsoft.insights/actionGroups", name), c
+}
+
+func azureMetricAlert(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("ruleName", 260, false)
+	return armID(r, "microsoft.insights/metricAlerts", name), props(map[string]any{
+		"name": name, "type": "Microsoft.Insights/metricAlerts", "isMigrated": false,
+	})
+}
+
+// azureRoleAssignment: an assignment lives under its scope; its name is a GUID.
+func azureRoleAssignment(r *Request) (string, resource.PropertyMap) {
+	name := r.Str("roleAssignmentName")
+	if name == "" {
+		name = r.UUID("role-assignment")
+	}
+	return r.Str("scope") + "/providers/Microsoft.Authorization/roleAssignments/" + name, props(map[string]any{
+		"name": name, "type": "Microsoft.Authorization/roleAssignments", "createdOn": fixedTime,
 	})
 }

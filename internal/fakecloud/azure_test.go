@@ -42,6 +42,34 @@ func TestAzureModels(t *testing.T) {
 			wantID: rg + "/providers/Microsoft.Network/privateDnsZones/z.postgres.database.azure.com/virtualNetworkLinks/l",
 			want:   map[string]any{"name": "l", "virtualNetworkLinkState": "Completed"},
 		},
+		"ServiceBusNamespace": {
+			reason: "a namespace's endpoint is https://NAME.servicebus.windows.net:443/",
+			typ:    "azure-native:servicebus:Namespace",
+			inputs: map[string]any{"resourceGroupName": "nimbus-dev", "namespaceName": "jobs-1"},
+			wantID: rg + "/providers/Microsoft.ServiceBus/namespaces/jobs-1",
+			want:   map[string]any{"name": "jobs-1", "serviceBusEndpoint": "https://jobs-1.servicebus.windows.net:443/"},
+		},
+		"ServiceBusQueue": {
+			reason: "a queue's id is under its namespace's; what the program sets reads back",
+			typ:    "azure-native:servicebus:Queue",
+			inputs: map[string]any{"resourceGroupName": "nimbus-dev", "namespaceName": "jobs-1", "queueName": "jobs", "maxDeliveryCount": 5},
+			wantID: rg + "/providers/Microsoft.ServiceBus/namespaces/jobs-1/queues/jobs",
+			want:   map[string]any{"name": "jobs", "maxDeliveryCount": 5.0, "lockDuration": "PT1M"},
+		},
+		"RoleAssignment": {
+			reason: "a role assignment lives under its scope",
+			typ:    "azure-native:authorization:RoleAssignment",
+			inputs: map[string]any{"scope": rg + "/providers/Microsoft.ServiceBus/namespaces/n/queues/q", "roleAssignmentName": "0b5c8f9e-3d0f-4a53-9d5f-2f4c4b3f8a10", "principalId": "p", "roleDefinitionId": "r"},
+			wantID: rg + "/providers/Microsoft.ServiceBus/namespaces/n/queues/q/providers/Microsoft.Authorization/roleAssignments/0b5c8f9e-3d0f-4a53-9d5f-2f4c4b3f8a10",
+			want:   map[string]any{"name": "0b5c8f9e-3d0f-4a53-9d5f-2f4c4b3f8a10"},
+		},
+		"ActionGroup": {
+			reason: "an action group's id is under microsoft.insights",
+			typ:    "azure-native:monitor:ActionGroup",
+			inputs: map[string]any{"resourceGroupName": "nimbus-dev", "actionGroupName": "ops"},
+			wantID: rg + "/providers/microsoft.insights/actionGroups/ops",
+			want:   map[string]any{"enabled": true},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
