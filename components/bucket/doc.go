@@ -40,4 +40,16 @@
 // so a read on a prefix gets objects under it but cannot list them (a missing object is then
 // "not found", since the caller may get that name; not checked against a real bucket here); a
 // read of the whole bucket lists too. BUCKET, the env value, is plain.
+//
+// Azure (AzureBlob.New, ResourceGroupName, Location and SubscriptionID required, Redundancy
+// Standard_LRS or Standard_ZRS): a StorageV2 account of its own per bucket (its name from the
+// bucket's and a hash of project, stack and bucket: AccountName), with public blob access off,
+// shared key access off (Entra identities only), TLS 1.2 and HTTPS only, and a private container
+// named after the bucket. ExpireDays is a lifecycle policy deleting block blobs that many days
+// after their last write. Without ForceDestroy the account is retained on destroy, since Azure
+// deletes an account's blobs with it. Grants carry a link.AzureBinding with ACCOUNT_URL (the
+// account's blob endpoint) and a role assignment per prefix on the container only: Storage Blob
+// Data Reader for read, Contributor for write (Azure has no write-only data role), narrowed with
+// a condition (version 2.0, BlobCondition) to blob paths under the prefix, write alone denying
+// reads.
 package bucket

@@ -21,6 +21,9 @@ var azureModels = map[string]model{
 	"azure-native:monitor:ActionGroup":           azureActionGroup,
 	"azure-native:monitor:MetricAlert":           azureMetricAlert,
 	"azure-native:authorization:RoleAssignment":  azureRoleAssignment,
+	"azure-native:storage:StorageAccount":        azureStorageAccount,
+	"azure-native:storage:BlobContainer":         azureBlobContainer,
+	"azure-native:storage:ManagementPolicy":      azureManagementPolicy,
 }
 
 func init() {
@@ -129,5 +132,38 @@ func azureRoleAssignment(r *Request) (string, resource.PropertyMap) {
 	}
 	return r.Str("scope") + "/providers/Microsoft.Authorization/roleAssignments/" + name, props(map[string]any{
 		"name": name, "type": "Microsoft.Authorization/roleAssignments", "createdOn": fixedTime,
+	})
+}
+
+func azureStorageAccount(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("accountName", 24, true)
+	c := props(map[string]any{
+		"name":              name,
+		"type":              "Microsoft.Storage/storageAccounts",
+		"provisioningState": "Succeeded",
+		"primaryLocation":   r.Str("location"),
+		"primaryEndpoints": map[string]any{
+			"blob":  "https://" + name + ".blob.core.windows.net/",
+			"queue": "https://" + name + ".queue.core.windows.net/",
+			"table": "https://" + name + ".table.core.windows.net/",
+			"file":  "https://" + name + ".file.core.windows.net/",
+			"dfs":   "https://" + name + ".dfs.core.windows.net/",
+			"web":   "https://" + name + ".z6.web.core.windows.net/",
+		},
+	})
+	setDefault(r, c, "accessTier", "Hot")
+	return armID(r, "Microsoft.Storage/storageAccounts", name), c
+}
+
+func azureBlobContainer(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("containerName", 63, true)
+	return armID(r, "Microsoft.Storage/storageAccounts", r.Str("accountName")+"/blobServices/default/containers/"+name), props(map[string]any{
+		"name": name, "type": "Microsoft.Storage/storageAccounts/blobServices/containers", "hasImmutabilityPolicy": false, "hasLegalHold": false,
+	})
+}
+
+func azureManagementPolicy(r *Request) (string, resource.PropertyMap) {
+	return armID(r, "Microsoft.Storage/storageAccounts", r.Str("accountName")+"/managementPolicies/default"), props(map[string]any{
+		"name": "default", "type": "Microsoft.Storage/storageAccounts/managementPolicies", "lastModifiedTime": fixedTime,
 	})
 }

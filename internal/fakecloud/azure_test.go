@@ -63,6 +63,20 @@ func TestAzureModels(t *testing.T) {
 			wantID: rg + "/providers/Microsoft.ServiceBus/namespaces/n/queues/q/providers/Microsoft.Authorization/roleAssignments/0b5c8f9e-3d0f-4a53-9d5f-2f4c4b3f8a10",
 			want:   map[string]any{"name": "0b5c8f9e-3d0f-4a53-9d5f-2f4c4b3f8a10"},
 		},
+		"StorageAccount": {
+			reason: "an account's blob endpoint is https://NAME.blob.core.windows.net/",
+			typ:    "azure-native:storage:StorageAccount",
+			inputs: map[string]any{"resourceGroupName": "nimbus-dev", "accountName": "images1a2b3c4d5e", "kind": "StorageV2", "sku": map[string]any{"name": "Standard_LRS"}},
+			wantID: rg + "/providers/Microsoft.Storage/storageAccounts/images1a2b3c4d5e",
+			want:   map[string]any{"name": "images1a2b3c4d5e", "accessTier": "Hot"},
+		},
+		"BlobContainer": {
+			reason: "a container's id is under its account's blob service",
+			typ:    "azure-native:storage:BlobContainer",
+			inputs: map[string]any{"resourceGroupName": "nimbus-dev", "accountName": "acct", "containerName": "images"},
+			wantID: rg + "/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/images",
+			want:   map[string]any{"name": "images"},
+		},
 		"ActionGroup": {
 			reason: "an action group's id is under microsoft.insights",
 			typ:    "azure-native:monitor:ActionGroup",
@@ -89,6 +103,14 @@ func TestAzureModels(t *testing.T) {
 				t.Errorf("%s (-want +got):\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+func TestAzureStorageEndpoints(t *testing.T) {
+	t.Parallel()
+	a := register(t, New(Options{}), "azure-native:storage:StorageAccount", "acct", map[string]any{"resourceGroupName": "g", "accountName": "images1a2b"})
+	if got := a.Outputs["primaryEndpoints"].ObjectValue()["blob"].StringValue(); got != "https://images1a2b.blob.core.windows.net/" {
+		t.Errorf("blob endpoint %q", got)
 	}
 }
 

@@ -55,6 +55,10 @@ type RoleAssignmentArgs struct {
 	// RoleAssignmentName is the assignment's GUID; azure-native makes one when nil.
 	RoleAssignmentName pulumi.StringPtrInput `pulumi:"roleAssignmentName"`
 	Description        pulumi.StringPtrInput `pulumi:"description"`
+	// Condition narrows the role (an ABAC expression: blob actions under a prefix only), with
+	// ConditionVersion "2.0".
+	Condition        pulumi.StringPtrInput `pulumi:"condition"`
+	ConditionVersion pulumi.StringPtrInput `pulumi:"conditionVersion"`
 }
 
 // RoleAssignment is a role assignment's outputs.
