@@ -88,6 +88,10 @@ var rules = []Rule{
 		Description: "Whatever dead-letters through a cloud's own agent may do so: on GCP, the Pub/Sub service agent may publish to every dead-letter topic and subscribe to the subscription that uses it."},
 	{ID: "no-primitive-roles", Severity: Error,
 		Description: "No IAM grant uses a basic role (roles/owner, roles/editor, roles/viewer), which grants every service's permissions."},
+	{ID: "no-shared-keys", Severity: Error,
+		Description: "Services take identities only: no storage account keys or SAS, no Service Bus SAS keys."},
+	{ID: "role-assignment-scope", Severity: Error,
+		Description: "Every role assignment is scoped to the one resource it is for, never to a subscription or resource group."},
 	{ID: "db-connection-capacity", Severity: Error,
 		Description: "The most connections a database can be asked for at once (each direct consumer's most instances times its pool size, plus the pool of each pooler in front of it) fit its max_connections."},
 }
@@ -96,6 +100,7 @@ var rules = []Rule{
 // cloud's checks are chosen.
 var checks = map[string]map[string]Check{
 	"aws":        awsChecks,
+	"azure":      azureChecks,
 	"gcp":        gcpChecks,
 	"kubernetes": kubernetesChecks,
 }
