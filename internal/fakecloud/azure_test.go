@@ -3,20 +3,12 @@ package fakecloud
 import (
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestAzureModels(t *testing.T) {
 	t.Parallel()
 	const rg = "/subscriptions/" + AzureSubscription + "/resourceGroups/nimbus-dev"
-	cases := map[string]struct {
-		reason string
-		typ    string
-		inputs map[string]any
-		wantID string
-		want   map[string]any
-	}{
+	cases := map[string]modelCase{
 		"VirtualNetwork": {
 			reason: "a network's id is its ARM id; each inline subnet reads back with the network's id + /subnets/NAME",
 			typ:    "azure-native:network:VirtualNetwork",
@@ -85,25 +77,7 @@ func TestAzureModels(t *testing.T) {
 			want:   map[string]any{"enabled": true},
 		},
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			c := New(Options{})
-			r := register(t, c, tc.typ, "obj", tc.inputs)
-			if r.Generic {
-				t.Errorf("%s: %s used the generic model", tc.reason, tc.typ)
-			}
-			if r.ID != tc.wantID {
-				t.Errorf("%s: id %q, want %q", tc.reason, r.ID, tc.wantID)
-			}
-			var keys []string
-			for k := range tc.want {
-				keys = append(keys, k)
-			}
-			if diff := cmp.Diff(tc.want, pick(r.Outputs, keys)); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", tc.reason, diff)
-			}
-		})
-	}
+	checkModels(t, cases)
 }
 
 func TestAzureStorageEndpoints(t *testing.T) {

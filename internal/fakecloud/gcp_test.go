@@ -9,13 +9,7 @@ import (
 
 func TestGCPModels(t *testing.T) {
 	t.Parallel()
-	cases := map[string]struct {
-		reason string
-		typ    string
-		inputs map[string]any
-		wantID string
-		want   map[string]any
-	}{
+	cases := map[string]modelCase{
 		"Network": {
 			reason: "a network's id is its relative name, its self link under the Compute API",
 			typ:    "gcp:compute/network:Network",
@@ -80,25 +74,7 @@ func TestGCPModels(t *testing.T) {
 			},
 		},
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			c := New(Options{})
-			r := register(t, c, tc.typ, "obj", tc.inputs)
-			if r.Generic {
-				t.Errorf("%s: %s used the generic model", tc.reason, tc.typ)
-			}
-			if r.ID != tc.wantID {
-				t.Errorf("%s: id %q, want %q", tc.reason, r.ID, tc.wantID)
-			}
-			var keys []string
-			for k := range tc.want {
-				keys = append(keys, k)
-			}
-			if diff := cmp.Diff(tc.want, pick(r.Outputs, keys)); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", tc.reason, diff)
-			}
-		})
-	}
+	checkModels(t, cases)
 }
 
 // TestGCPAutonames checks what the program reads of resources it does not name: a lower-case
@@ -115,5 +91,38 @@ func TestGCPAutonames(t *testing.T) {
 	addr := a.Outputs["address"].StringValue()
 	if !strings.HasPrefix(addr, "10.") || !strings.HasSuffix(addr, ".0") || addr != a2.Outputs["address"].StringValue() {
 		t.Errorf("a picked private range must be in 10/8, aligned and the same in every run, got %q and %q", addr, a2.Outputs["address"].StringValue())
+	}
+}
+
+// modelCase is one model's expected id and outputs for some inputs.
+type modelCase struct {
+	reason string
+	typ    string
+	inputs map[string]any
+	wantID string
+	want   map[string]any
+}
+
+// checkModels registers each case's inputs in a new fake cloud and compares the id and the
+// wanted outputs.
+func checkModels(t *testing.T, cases map[string]modelCase) {
+	t.Helper()
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := register(t, New(Options{}), tc.typ, "obj", tc.inputs)
+			if r.Generic {
+				t.Errorf("%s: %s used the generic model", tc.reason, tc.typ)
+			}
+			if r.ID != tc.wantID {
+				t.Errorf("%s: id %q, want %q", tc.reason, r.ID, tc.wantID)
+			}
+			var keys []string
+			for k := range tc.want {
+				keys = append(keys, k)
+			}
+			if diff := cmp.Diff(tc.want, pick(r.Outputs, keys)); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tc.reason, diff)
+			}
+		})
 	}
 }
