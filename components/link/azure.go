@@ -44,6 +44,9 @@ type AzureConsumer struct {
 	ClientID pulumi.StringInput
 	// Name is the identity's name, the database role it logs in as.
 	Name pulumi.StringInput
+	// TenantID is the Microsoft Entra tenant of the identity (a Flexible Server's Entra
+	// administrator names it). Optional: only grants that need it check it.
+	TenantID pulumi.StringInput
 }
 
 // AzureApplied is what applying a binding gave the consumer.
