@@ -25,6 +25,7 @@ type Config struct {
 
 	Kubernetes KubernetesConfig `key:"kubernetes"`
 	GCP        GCPConfig        `key:"gcp"`
+	Azure      AzureConfig      `key:"azure"`
 
 	// Provider holds the providers' own settings a cloud's components need.
 	Provider ProviderConfig `key:"-"`
@@ -35,6 +36,22 @@ type Config struct {
 type ProviderConfig struct {
 	// GCPProject and GCPRegion are gcp:project and gcp:region.
 	GCPProject, GCPRegion string
+	// AzureLocation is azure-native:location.
+	AzureLocation string
+}
+
+// AzureConfig sets the Azure target (nimbus:cloud azure): the resource group and registry the
+// stack creates, Container Apps, Flexible Server and Service Bus sizing.
+type AzureConfig struct {
+	ResourceGroup string `key:"resourceGroup" help:"Name of the resource group the stack creates and puts everything in; empty names it nimbus-STACK."`
+	Registry      string `key:"registry" help:"Name of the Azure Container Registry the stack creates (5 to 50 letters and digits, unique in Azure); the functions run NAME.azurecr.io/api-server-azure, worker-server-azure and migrate-job-azure by the digests in artifactsDir/oci/DIGESTS, pushed there with artifact.Push. Required on azure."`
+	Concurrency   int    `key:"concurrency" default:"10" range:"1..1000" help:"Concurrent requests per API replica at which Container Apps adds a replica (the HTTP scale rule's concurrentRequests)."`
+	InternalAPI   bool   `key:"internalApi" default:"false" help:"Makes the API's ingress internal to the Container Apps environment's virtual network instead of public."`
+	DatabaseTier  string `key:"databaseTier" default:"GeneralPurpose" enum:"Burstable|GeneralPurpose|MemoryOptimized" help:"Flexible Server compute tier. database.pooler proxy (the built-in PgBouncer) and database.highAvailability need GeneralPurpose or MemoryOptimized."`
+	DatabaseSKU   string `key:"databaseSku" help:"Flexible Server compute size, like Standard_D2ds_v5; empty picks one by databaseTier and database.size."`
+	PoolSize      int    `key:"poolSize" default:"50" range:"1..1000" help:"The built-in PgBouncer's pgbouncer.default_pool_size: server connections per user and database."`
+	ServiceBusSKU string `key:"serviceBusSku" default:"Standard" enum:"Standard|Premium" help:"Service Bus namespace tier (Premium is zone redundant and dedicated; Basic has no dead-lettering alerts by queue)."`
+	Redundancy    string `key:"storageRedundancy" default:"Standard_LRS" enum:"Standard_LRS|Standard_ZRS" help:"Storage account redundancy of the bucket: three copies in one zone, or across three zones."`
 }
 
 // GCPConfig sets the GCP target (nimbus:cloud gcp): Cloud Run, Cloud SQL and Pub/Sub sizing.

@@ -163,11 +163,6 @@ func TestStackErrors(t *testing.T) {
 			config: map[string]string{"nimbus:cloud": "awz"},
 			want:   []string{`nimbus:cloud must be one of aws, azure, gcp, kubernetes, got "awz"`},
 		},
-		"cloud not implemented": {
-			reason: "a planned cloud is an error, never a fallback to aws",
-			config: map[string]string{"nimbus:cloud": "azure"},
-			want:   []string{`nimbus:cloud "azure" is not implemented yet; implemented: aws, gcp, kubernetes`},
-		},
 		"gcp settings": {
 			reason: "gcp needs its project and region; managed pooling needs ENTERPRISE_PLUS on a performance-optimized tier; Pub/Sub allows 5 to 100 deliveries",
 			config: map[string]string{"nimbus:cloud": "gcp", "nimbus:queue.maxReceiveCount": "3", "nimbus:gcp.databaseTier": "db-custom-2-7680", "nimbus:gcp.minBackoff": "1m"},
@@ -178,6 +173,24 @@ func TestStackErrors(t *testing.T) {
 				"nimbus:queue.maxReceiveCount must be 5 to 100 on gcp (Pub/Sub's maxDeliveryAttempts), got 3",
 				`nimbus:gcp.minBackoff must be whole seconds from 0s to 600s like 10s, got "1m"`,
 			},
+		},
+		"azure settings": {
+			reason: "azure needs its location and a registry; PgBouncer and zone-redundant HA are not offered on Burstable; Flexible Server keeps 7 to 35 days of backups; Log Analytics keeps 30 to 730 days",
+			config: map[string]string{"nimbus:cloud": "azure", "nimbus:azure.databaseTier": "Burstable", "nimbus:database.highAvailability": "true",
+				"nimbus:database.backupRetentionDays": "3", "nimbus:logRetentionDays": "14", "nimbus:azure.registry": "my-registry"},
+			want: []string{
+				"azure-native:location must be set when nimbus:cloud is azure",
+				"nimbus:database.backupRetentionDays must be 7 to 35 on azure (Flexible Server always keeps backups, 7 days at least), got 3",
+				"nimbus:database.highAvailability needs nimbus:azure.databaseTier GeneralPurpose or MemoryOptimized: zone-redundant high availability is not offered on Burstable",
+				"nimbus:database.pooler proxy is Flexible Server's built-in PgBouncer, which is not offered on nimbus:azure.databaseTier Burstable: set nimbus:azure.databaseTier GeneralPurpose or MemoryOptimized, or set nimbus:database.pooler none or external",
+				`nimbus:azure.registry must be 5 to 50 letters and digits (a registry name is NAME.azurecr.io), got "my-registry"`,
+				"nimbus:logRetentionDays must be 30 to 730 on azure (the Log Analytics workspace's retention), got 14: a shorter retention is not raised silently",
+			},
+		},
+		"azure keys elsewhere": {
+			reason: "an Azure setting on another cloud is a mistake, not ignored",
+			config: map[string]string{"nimbus:azure.registry": "nimbusimages"},
+			want:   []string{"nimbus:azure.registry, nimbus:azure.resourceGroup and nimbus:azure.databaseSku are only used when nimbus:cloud is azure, but it is aws"},
 		},
 		"alarm emails": {
 			reason: "an alarm address must be a plain address",

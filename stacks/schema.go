@@ -220,7 +220,11 @@ func Load(raw map[string]string, secretKeys []string) (*Config, error) {
 		}
 	}
 	if len(problems) == 0 {
-		cfg.Provider = ProviderConfig{GCPProject: strings.TrimSpace(raw["gcp:project"]), GCPRegion: strings.TrimSpace(raw["gcp:region"])}
+		cfg.Provider = ProviderConfig{
+			GCPProject:    strings.TrimSpace(raw["gcp:project"]),
+			GCPRegion:     strings.TrimSpace(raw["gcp:region"]),
+			AzureLocation: strings.TrimSpace(raw["azure-native:location"]),
+		}
 		problems = append(problems, cfg.check(raw)...)
 	}
 	if len(problems) > 0 {

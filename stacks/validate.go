@@ -12,8 +12,9 @@ import (
 
 // regionKeys are the settings each cloud's provider cannot work without.
 var regionKeys = map[string]string{
-	"aws": "aws:region",
-	"gcp": "gcp:region",
+	"aws":   "aws:region",
+	"gcp":   "gcp:region",
+	"azure": "azure-native:location",
 }
 
 // check reports the problems that involve more than one key. It runs once every key parsed.
@@ -105,6 +106,7 @@ func (c *Config) check(raw map[string]string) []string {
 	}
 	p = append(p, c.checkKubernetes(raw)...)
 	p = append(p, c.checkGCP(raw)...)
+	p = append(p, c.checkAzure(raw)...)
 	if pfx, err := netip.ParsePrefix(net.CIDR); err != nil || !pfx.Addr().Is4() || !pfx.Addr().IsPrivate() || pfx.Bits() < 16 || pfx.Bits() > 22 || pfx.Masked() != pfx {
 		add("%s must be a private IPv4 range from /16 to /22 such as 10.20.0.0/16, got %q", n("network.cidr"), net.CIDR)
 	}
@@ -219,6 +221,66 @@ func (c *Config) checkGCP(raw map[string]string) []string {
 	sort.Strings(p)
 	return p
 }
+
+// checkAzure reports the problems of the Azure target's settings: what Flexible Server, Log
+// Analytics and the registry accept, and the keys other clouds use.
+func (c *Config) checkAzure(raw map[string]string) []string {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	n := func(key string) string { return Namespace + ":" + key }
+	az := c.Azure
+	if c.Cloud != "azure" {
+		if az.Registry != "" || az.ResourceGroup != "" || az.DatabaseSKU != "" {
+			add("%s, %s and %s are only used when %s is azure, but it is %s", n("azure.registry"), n("azure.resourceGroup"), n("azure.databaseSku"), n("cloud"), c.Cloud)
+		}
+		return p
+	}
+	if l := c.Provider.AzureLocation; l != "" && !azureLocation.MatchString(l) {
+		add("azure-native:location must be an Azure region name like westeurope (lower-case, no spaces), got %q", l)
+	}
+	switch {
+	case az.Registry == "":
+		add("%s must be set on azure: the name of the container registry the stack creates (5 to 50 letters and digits, unique in Azure)", n("azure.registry"))
+	case !azureRegistry.MatchString(az.Registry):
+		add("%s must be 5 to 50 letters and digits (a registry name is NAME.azurecr.io), got %q", n("azure.registry"), az.Registry)
+	}
+	if rg := az.ResourceGroup; rg != "" && !azureResourceGroup.MatchString(rg) {
+		add("%s must be 1 to 90 letters, digits, and . _ - ( ), not ending in a period, got %q", n("azure.resourceGroup"), rg)
+	}
+	if sku := az.DatabaseSKU; sku != "" && !strings.HasPrefix(sku, "Standard_") {
+		add("%s must be a Flexible Server compute size like Standard_D2ds_v5 or Standard_B1ms, got %q", n("azure.databaseSku"), sku)
+	}
+	d := c.Database
+	if az.DatabaseTier == "Burstable" {
+		if d.Pooler == "proxy" {
+			add("%s proxy is Flexible Server's built-in PgBouncer, which is not offered on %s Burstable: set %s GeneralPurpose or MemoryOptimized, or set %s none or external",
+				n("database.pooler"), n("azure.databaseTier"), n("azure.databaseTier"), n("database.pooler"))
+		}
+		if d.HighAvailability {
+			add("%s needs %s GeneralPurpose or MemoryOptimized: zone-redundant high availability is not offered on Burstable", n("database.highAvailability"), n("azure.databaseTier"))
+		}
+	}
+	if d.Pooler != "external" && (d.BackupRetentionDays < 7 || d.BackupRetentionDays > 35) {
+		add("%s must be 7 to 35 on azure (Flexible Server always keeps backups, 7 days at least), got %d", n("database.backupRetentionDays"), d.BackupRetentionDays)
+	}
+	if r := c.LogRetentionDays; r < 30 || r > 730 {
+		add("%s must be 30 to 730 on azure (the Log Analytics workspace's retention), got %d: a shorter retention is not raised silently", n("logRetentionDays"), r)
+	}
+	if c.Alarms.TopicARN != "" {
+		add("%s is an SNS topic, an AWS setting; on azure %s get an action group's email receivers", n("alarms.topicArn"), n("alarms.emails"))
+	}
+	if c.Network.VpcID != "" || len(c.Network.SubnetIDs) > 0 {
+		add("%s and %s are AWS settings; on azure the stack creates its virtual network (%s is its address space)", n("network.vpcId"), n("network.subnetIds"), n("network.cidr"))
+	}
+	sort.Strings(p)
+	return p
+}
+
+var (
+	azureLocation      = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
+	azureRegistry      = regexp.MustCompile(`^[a-zA-Z0-9]{5,50}$`)
+	azureResourceGroup = regexp.MustCompile(`^[-\w._()]{0,89}[-\w_()]$`)
+)
 
 var (
 	gcpProjectID  = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
