@@ -6,7 +6,9 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -260,6 +262,9 @@ func (c *Config) checkAzure(raw map[string]string) []string {
 			add("%s needs %s GeneralPurpose or MemoryOptimized: zone-redundant high availability is not offered on Burstable", n("database.highAvailability"), n("azure.databaseTier"))
 		}
 	}
+	if d.Pooler != "external" && !slices.Contains(azureStorageSizes, d.StorageGB) {
+		add("%s must be one of %s on azure (the disk sizes Flexible Server offers), got %d", n("database.storageGb"), joinInts(azureStorageSizes), d.StorageGB)
+	}
 	if d.Pooler != "external" && (d.BackupRetentionDays < 7 || d.BackupRetentionDays > 35) {
 		add("%s must be 7 to 35 on azure (Flexible Server always keeps backups, 7 days at least), got %d", n("database.backupRetentionDays"), d.BackupRetentionDays)
 	}
@@ -274,6 +279,17 @@ func (c *Config) checkAzure(raw map[string]string) []string {
 	}
 	sort.Strings(p)
 	return p
+}
+
+// azureStorageSizes are the storage sizes of a Flexible Server, in GB (its premium SSD sizes).
+var azureStorageSizes = []int{32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, v := range ns {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ", ")
 }
 
 var (
