@@ -93,4 +93,37 @@
 // cloudsql-iam, SSLMODE require (the server certificate names the instance, not its IP).
 // PoolerExternal stores ExternalURL in a Secret Manager secret NAME-url, handed out as a
 // SecretRef (version latest) with a Grant of roles/secretmanager.secretAccessor on it.
+//
+// Azure (FlexibleServer.New): an Azure Database for PostgreSQL Flexible Server (API 2025-08-01,
+// typed wrappers in components/internal/azpostgres) with private access only: in the network's
+// subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers, its name in the network's
+// private DNS zone (it waits for the zone's link, network.AzurePlacement.Ready),
+// publicNetworkAccess Disabled; encrypted at rest by Azure (service-managed keys). Version
+// EngineVersion; Tier GeneralPurpose (default), Burstable or MemoryOptimized and SKU by Tier and
+// Size (Standard_B1ms/_B2s/_B2ms, Standard_D2ds_v5/_D4ds_v5/_D8ds_v5, Standard_E2ds_v5/_E4ds_v5/
+// _E8ds_v5); StorageGB rounded up to the next disk Flexible Server offers (32, 64, ... 32767 GiB)
+// with storage autogrow on. Microsoft Entra authentication only: activeDirectoryAuth Enabled,
+// passwordAuth Disabled, tenantId the SDK's default "" (the subscription's tenant), and no
+// administratorLogin or password at all (one is only needed when password authentication is
+// enabled). Backups are always on with Flexible Server: BackupRetentionDays must be 7 to 35 and
+// NoBackups is refused; geoRedundantBackup Disabled. HighAvailability is highAvailability.mode
+// ZoneRedundant (else Disabled), refused on Burstable. DeletionProtection is a CanNotDelete
+// management lock on the server (ManagementLockByScope, scope the server's id) plus Pulumi's
+// protect. PoolerProxy is the built-in PgBouncer on port 6432: the server parameters
+// pgbouncer.enabled true, pgbouncer.pool_mode transaction and pgbouncer.default_pool_size
+// PoolSize (1 to 4950, default 50), each applied after the previous one (Flexible Server refuses
+// a change while another runs, ServerIsBusy); refused on Burstable. PoolerNone is port 5432.
+// There are no passwords: consumers log in as their user-assigned managed identities with Entra
+// tokens (AUTH entra, USER the identity's name, from the grant's link.AzureBinding), SSLMODE
+// verify-full (the server's certificate chains to a public root and names its FQDN, HOST).
+// Migrate's binding makes the migration's identity the server's Entra administrator
+// (AdministratorsMicrosoftEntra, principalType ServicePrincipal, the consumer's TenantID, which
+// is required), after the server's last parameter; its env connects on 5432 and adds APP_USER,
+// APP_GROUP true and APP_MEMBERS, the AppMembers as "name=principalId" comma-separated: the
+// migration (functions/postgres) creates each member's Entra role
+// (pgaadauth_create_principal_with_oid in the postgres database) and grants it the application
+// group. Connect's binding creates nothing on ARM. Identity is "SERVER_ID FQDN:PORT/NAME POOLER".
+// PoolerExternal creates nothing: URL is a link.SecretRef whose Name is the URL itself (a Pulumi
+// secret) and Key AzureInlineSecret, for the consumer's Container App to keep among its
+// configuration.secrets and reference by secretRef; Identity is "external HASH" of the URL.
 package database
