@@ -145,12 +145,12 @@ func TestChecksCatchRegressions(t *testing.T) {
 		},
 		"PreviewComments": {
 			reason: "The preview writes to the run summary; no pull_request token writes comments.",
-			file:   previewFile, old: "      id-token: write # the OIDC", new: "      pull-requests: write\n      id-token: write # the OIDC",
+			file:   previewFile, old: "      id-token: write # the OIDC", new: "      pull-requests: write\n      id-token: write # the OIDC", wantCount: 2,
 			check: "PullRequestTokensReadOnly", want: "preview.yml job preview: pull-requests: write",
 		},
 		"PreviewNotThere": {
 			reason: "The same-repository preview is kept, not dropped.",
-			file:   previewFile, old: "command: preview", new: "command: refresh",
+			file:   previewFile, old: "command: preview", new: "command: refresh", wantCount: 2,
 			check: "CredentialsSameRepoOnly", want: "no same-repository job runs pulumi/actions with command: preview",
 		},
 		"TestUnderSudo": {
@@ -204,7 +204,7 @@ func TestChecksCatchRegressions(t *testing.T) {
 		},
 		"ReaderKeyDiffers": {
 			reason: "A reader with its own key never finds what test.yml saved.",
-			file:   previewFile, old: "key: go-${{ runner.os }}", new: "key: preview-${{ runner.os }}",
+			file:   previewFile, old: "key: go-${{ runner.os }}", new: "key: preview-${{ runner.os }}", wantCount: 2,
 			check: "GoCaches", want: "the cache keys differ",
 		},
 		"OldGo": {
@@ -219,7 +219,7 @@ func TestChecksCatchRegressions(t *testing.T) {
 		},
 		"PulumiVersionDrifts": {
 			reason: "The CI's Pulumi CLI is the one tools/pulumi pins.",
-			file:   previewFile, old: "pulumi-version: 3.274.1", new: "pulumi-version: 3.200.0",
+			file:   previewFile, old: "pulumi-version: 3.274.1", new: "pulumi-version: 3.200.0", wantCount: 2,
 			check: "PulumiVersion", want: "installs Pulumi \"3.200.0\"",
 		},
 	}
