@@ -1,6 +1,7 @@
 package guardrails_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -123,5 +124,195 @@ func TestAzureRules(t *testing.T) {
 				t.Errorf("%s\n%s: -want +got:\n%s\nall: %v", tc.reason, tc.rule, diff, vs)
 			}
 		})
+	}
+}
+
+const zServer = zRG + "/providers/Microsoft.DBforPostgreSQL/flexibleServers/db-1"
+
+// flexServer is a Flexible Server as components/database makes it: private, SKU sku.
+func flexServer(name, sku string, inputs map[string]any) res {
+	in := map[string]any{"resourceGroupName": "nimbus-dev", "serverName": name, "sku": map[string]any{"name": sku, "tier": "GeneralPurpose"},
+		"network": map[string]any{"delegatedSubnetResourceId": zRG + "/providers/Microsoft.Network/virtualNetworks/net/subnets/database", "publicNetworkAccess": "Disabled"},
+		"backup":  map[string]any{"backupRetentionDays": 7, "geoRedundantBackup": "Disabled"}}
+	for k, v := range inputs {
+		in[k] = v
+	}
+	return res{"azure-native:dbforpostgresql:Server", name, in}
+}
+
+func flexParam(server, param, value string) res {
+	return res{"azure-native:dbforpostgresql:Configuration", server + "-" + param, map[string]any{
+		"resourceGroupName": "nimbus-dev", "serverName": server, "configurationName": param, "value": value, "source": "user-override"}}
+}
+
+// containerApp is a Container App whose container connects to host:port as user with a pool of
+// conns, scaling up to maxReplicas (0: unset); ingress adds an HTTP ingress.
+func containerApp(name, host, port, user, conns string, minReplicas, maxReplicas int, ingress bool) res {
+	env := []any{map[string]any{"name": "DB_HOST", "value": host}, map[string]any{"name": "DB_PORT", "value": port},
+		map[string]any{"name": "DB_NAME", "value": "app"}, map[string]any{"name": "DB_USER", "value": user}}
+	if conns != "" {
+		env = append(env, map[string]any{"name": "DB_MAX_CONNS", "value": conns})
+	}
+	scale := map[string]any{"minReplicas": minReplicas}
+	if maxReplicas > 0 {
+		scale["maxReplicas"] = maxReplicas
+	}
+	in := map[string]any{"resourceGroupName": "nimbus-dev", "containerAppName": name,
+		"template": map[string]any{"containers": []any{map[string]any{"name": name, "image": "img", "env": env}}, "scale": scale}}
+	if ingress {
+		in["configuration"] = map[string]any{"ingress": map[string]any{"external": true, "targetPort": 8080}}
+	}
+	return res{"azure-native:app:ContainerApp", name, in}
+}
+
+func TestAzureDatabaseRules(t *testing.T) {
+	t.Parallel()
+	const host = "db-1.postgres.database.azure.com"
+	lock := func(scope string) res {
+		return res{"azure-native:authorization:ManagementLockByScope", "lock", map[string]any{"scope": scope, "level": "CanNotDelete"}}
+	}
+	pgbouncer := []res{flexParam("db-1", "pgbouncer.enabled", "true"), flexParam("db-1", "pgbouncer.default_pool_size", "50")}
+	cases := map[string]struct {
+		reason     string
+		rule       string
+		production bool
+		resources  []res
+		want       []string
+	}{
+		"Private": {
+			reason: "a server in a delegated subnet with public access disabled passes; a public one and one outside any network fire",
+			rule:   "database-private-encrypted",
+			resources: []res{
+				flexServer("db-1", "Standard_D2ds_v5", nil),
+				flexServer("public", "Standard_D2ds_v5", map[string]any{"network": map[string]any{"publicNetworkAccess": "Enabled"}}),
+			},
+			want: []string{"public network.delegatedSubnetResourceId", "public network.publicNetworkAccess"},
+		},
+		"Backups": {
+			reason: "in production the retention is 7 to 35 days; unset or out of range fires", rule: "prod-backups", production: true,
+			resources: []res{
+				flexServer("db-1", "Standard_D2ds_v5", nil),
+				flexServer("unset", "Standard_D2ds_v5", map[string]any{"backup": map[string]any{}}),
+				flexServer("long", "Standard_D2ds_v5", map[string]any{"backup": map[string]any{"backupRetentionDays": 90}}),
+			},
+			want: []string{"long backup.backupRetentionDays", "unset backup.backupRetentionDays"},
+		},
+		"BackupsNotInDev": {
+			reason: "a production rule", rule: "prod-backups",
+			resources: []res{flexServer("unset", "Standard_D2ds_v5", map[string]any{"backup": map[string]any{}})},
+		},
+		"Locked": {
+			reason: "a CanNotDelete lock on the server passes", rule: "prod-deletion-protection", production: true,
+			resources: []res{flexServer("db-1", "Standard_D2ds_v5", nil), lock(zServer)},
+		},
+		"LockedAbove": {
+			reason: "a lock on the resource group protects its servers too", rule: "prod-deletion-protection", production: true,
+			resources: []res{flexServer("db-1", "Standard_D2ds_v5", nil), lock(zRG)},
+		},
+		"Unlocked": {
+			reason: "no lock, or a lock on another server whose name the server's extends, fires", rule: "prod-deletion-protection", production: true,
+			resources: []res{flexServer("db-1", "Standard_D2ds_v5", nil), lock(zRG + "/providers/Microsoft.DBforPostgreSQL/flexibleServers/db")},
+			want:      []string{"db-1 id"},
+		},
+		"WarmHTTP": {
+			reason: "in production an app with ingress keeps a replica; the worker without ingress may scale to zero", rule: "prod-warm-http", production: true,
+			resources: []res{
+				containerApp("api", host, "6432", "api-id", "2", 1, 10, true),
+				containerApp("cold", host, "6432", "api-id", "2", 0, 10, true),
+				containerApp("worker", host, "6432", "worker-id", "2", 0, 10, false),
+			},
+			want: []string{"cold template.scale.minReplicas"},
+		},
+		"FitsDirect": {
+			reason: "2 apps of 10 replicas x 20 connections = 400 fit a D2ds_v5's 859 - 15", rule: "db-connection-capacity",
+			resources: []res{flexServer("db-1", "Standard_D2ds_v5", nil),
+				containerApp("api", host, "5432", "api-id", "20", 1, 10, true), containerApp("worker", host, "5432", "worker-id", "20", 0, 0, false)},
+		},
+		"DirectTooMany": {
+			reason: "on a B1ms (50 - 15 = 35) 10 replicas (the default) x 4 = 40 do not fit", rule: "db-connection-capacity",
+			resources: []res{flexServer("db-1", "Standard_B1ms", nil), containerApp("worker", host, "5432", "worker-id", "4", 0, 0, false)},
+			want:      []string{"db-1 sku.name"},
+		},
+		"PooledFits": {
+			reason: "through PgBouncer the clients do not count against the server, its two pools of 50 do: 100 < 844", rule: "db-connection-capacity",
+			resources: append([]res{flexServer("db-1", "Standard_D2ds_v5", nil),
+				containerApp("api", host, "6432", "api-id", "20", 1, 100, true), containerApp("worker", host, "6432", "worker-id", "20", 0, 50, false)}, pgbouncer...),
+		},
+		"PooledTooBig": {
+			reason: "pools of 500 per user and database pair, for two pairs, on a D2ds_v5 (844 usable) do not fit", rule: "db-connection-capacity",
+			resources: []res{flexServer("db-1", "Standard_D2ds_v5", nil), flexParam("db-1", "pgbouncer.enabled", "true"), flexParam("db-1", "pgbouncer.default_pool_size", "500"),
+				containerApp("api", host, "6432", "api-id", "2", 1, 10, true), containerApp("worker", host, "6432", "worker-id", "2", 0, 10, false)},
+			want: []string{"db-1 sku.name"},
+		},
+		"TooManyClients": {
+			reason: "PgBouncer takes max_client_conn clients: 300 replicas x 20 = 6000 > 5000", rule: "db-connection-capacity",
+			resources: append([]res{flexServer("db-1", "Standard_D4ds_v5", nil),
+				containerApp("api", host, "6432", "api-id", "20", 1, 300, true)}, pgbouncer...),
+			want: []string{"db-1 pgbouncer.max_client_conn"},
+		},
+		"NoPgBouncer": {
+			reason: "port 6432 without pgbouncer.enabled counts as direct: 300 x 20 on a D4ds_v5 (1703) fires", rule: "db-connection-capacity",
+			resources: []res{flexServer("db-1", "Standard_D4ds_v5", nil), containerApp("api", host, "6432", "api-id", "20", 1, 300, true)},
+			want:      []string{"db-1 sku.name"},
+		},
+		"MaxConnectionsSet": {
+			reason: "a max_connections parameter wins over the SKU's default: 100 - 15 < 10 x 10", rule: "db-connection-capacity",
+			resources: []res{flexServer("db-1", "Standard_D8ds_v5", nil), flexParam("db-1", "max_connections", "100"),
+				containerApp("worker", host, "5432", "worker-id", "10", 0, 10, false)},
+			want: []string{"db-1 sku.name"},
+		},
+		"UnknownSKU": {
+			reason: "a SKU the guardrail does not know is a finding, not a pass", rule: "db-connection-capacity",
+			resources: []res{flexServer("db-1", "Standard_M128s", nil)},
+			want:      []string{"db-1 sku.name"},
+		},
+		"NoPoolSize": {
+			reason: "a consumer without DB_MAX_CONNS fires", rule: "db-connection-capacity",
+			resources: []res{flexServer("db-1", "Standard_D2ds_v5", nil), containerApp("api", host, "5432", "api-id", "", 1, 10, true)},
+			want:      []string{"api template.containers.env.DB_MAX_CONNS"},
+		},
+	}
+	// Every rule with an Azure check has a firing case: these here, and TestAzureRules's.
+	tested := map[string]bool{"queue-dead-letter": true, "bucket-public-access-blocked": true, "no-shared-keys": true,
+		"role-assignment-scope": true, "no-primitive-roles": true, "alarms-notify": true}
+	for _, tc := range cases {
+		if len(tc.want) > 0 {
+			tested[tc.rule] = true
+		}
+	}
+	for _, r := range guardrails.Rules() {
+		if guardrails.HasCheck(r.ID, "azure") && !tested[r.ID] {
+			t.Errorf("rule %s has an Azure check but no case where it fires", r.ID)
+		}
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := plan(t, tc.production, tc.resources...)
+			p.Cloud = "azure"
+			vs := guardrails.Evaluate(p)
+			if diff := cmp.Diff(tc.want, short(vs, tc.rule)); diff != "" {
+				t.Errorf("%s\n%s: -want +got:\n%s\nall: %v", tc.reason, tc.rule, diff, vs)
+			}
+		})
+	}
+}
+
+// TestAzureCapacityMessage checks the finding names the numbers and what to change.
+func TestAzureCapacityMessage(t *testing.T) {
+	t.Parallel()
+	p := plan(t, false, flexServer("db-1", "Standard_B1ms", nil), containerApp("worker", "db-1.postgres.database.azure.com", "5432", "worker-id", "4", 0, 0, false))
+	p.Cloud = "azure"
+	var msg string
+	for _, v := range guardrails.Evaluate(p) {
+		if v.Rule == "db-connection-capacity" {
+			msg = v.Message
+		}
+	}
+	for _, want := range []string{"accepts at most 35 connections (max_connections 50, 15 kept by Azure)", "can be asked for 40 at once",
+		`ContainerApp "worker" 10 replicas (no maxReplicas: Container Apps' default) x 4 connections (DB_MAX_CONNS`, "connect through PgBouncer"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
 	}
 }
