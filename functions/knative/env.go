@@ -188,7 +188,9 @@ type MigrateEnv struct {
 	DB DBEnv
 	// App is the role the api and worker connect as: DB_APP_USER and DB_APP_PASSWORD, from CNPG's
 	// <cluster>-app secret (keys username and password); or, with DB_APP_GROUP=true and no
-	// password, a NOLOGIN group whose members are the functions' own IAM users (Cloud SQL).
+	// password, a NOLOGIN group whose members are the functions' own IAM users (Cloud SQL) or
+	// Entra roles; with DB_APP_MEMBERS ("name=objectId,..."), those the migration creates as Entra
+	// principals where missing and grants the group (Azure).
 	App postgres.AppRole
 	// Timeout bounds the run (RUN_TIMEOUT, a Go duration, default DefaultMigrateTimeout).
 	Timeout time.Duration
@@ -222,6 +224,22 @@ func LoadMigrateEnv(getenv func(string) string) (MigrateEnv, error) {
 		r.fail("DB_APP_PASSWORD must not be set with DB_APP_GROUP=true (the group has no login; its members log in with IAM)")
 	case !env.App.Group && env.App.Password == "":
 		r.fail("DB_APP_PASSWORD is required by the migrate job (the CNPG app secret's password key) unless DB_APP_GROUP=true")
+	}
+	if v := r.get("DB_APP_MEMBERS"); v != "" {
+		members, err := postgres.ParseMembers(v)
+		switch {
+		case err != nil:
+			r.fail("DB_APP_MEMBERS must be name=objectId entries separated by commas (each identity's database role and principal id): %v", err)
+		case !env.App.Group:
+			r.fail("DB_APP_MEMBERS is only taken with DB_APP_GROUP=true (its entries become members of the group DB_APP_USER)")
+		default:
+			for _, m := range members {
+				if m.Name == env.App.Name || m.Name == env.DB.User {
+					r.fail("DB_APP_MEMBERS must not name DB_APP_USER or DB_USER, got %q", m.Name)
+				}
+			}
+			env.App.Members = members
+		}
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return MigrateEnv{}, fmt.Errorf("invalid environment of the migrate job: %w", err)

@@ -287,6 +287,40 @@ func TestLoadMigrateEnv(t *testing.T) {
 			want: knative.MigrateEnv{DB: knative.DBEnv{Host: "10.1.2.3", Name: "app", User: "migrate@p.iam", Port: 5432, SSLMode: "require", MaxConns: 1, Auth: "cloudsql-iam"},
 				App: postgres.AppRole{Name: "nimbus_app", Group: true}, Timeout: 10 * time.Minute},
 		},
+		"azure members": {
+			reason: "Entra authentication, a group app role and the identities the migration makes its members, in order",
+			env: map[string]string{"DB_HOST": "db-1.postgres.database.azure.com", "DB_NAME": "app", "DB_USER": "migrate-id", "DB_AUTH": "entra",
+				"DB_APP_USER": "nimbus_app", "DB_APP_GROUP": "true",
+				"DB_APP_MEMBERS": "api-id=0a0a0a0a-0000-4000-a000-000000000001, worker-id=0b0b0b0b-0000-4000-a000-000000000002"},
+			want: knative.MigrateEnv{DB: knative.DBEnv{Host: "db-1.postgres.database.azure.com", Name: "app", User: "migrate-id", Port: 5432, SSLMode: "verify-full", MaxConns: 1, Auth: "entra"},
+				App: postgres.AppRole{Name: "nimbus_app", Group: true, Members: []postgres.Member{
+					{Name: "api-id", ObjectID: "0a0a0a0a-0000-4000-a000-000000000001"}, {Name: "worker-id", ObjectID: "0b0b0b0b-0000-4000-a000-000000000002"},
+				}}, Timeout: 5 * time.Minute},
+		},
+		"bad members": {
+			reason: "each bad entry is named, under the variable's name",
+			env:    cloudSQLWith("DB_APP_MEMBERS", "api-id,pg_x=0a0a0a0a-0000-4000-a000-000000000001,w=not-a-uuid"),
+			wantErrs: []string{
+				`DB_APP_MEMBERS must be name=objectId entries separated by commas`,
+				`entry 1 ("api-id") is not name=objectId`,
+				`entry 2: member name "pg_x" must be 1 to 63 letters, digits, _ . @ or -, not starting with pg_ or azure_`,
+				`entry 3: member "w": object id "not-a-uuid" must be a UUID`,
+			},
+		},
+		"members without group": {
+			reason: "members are a group's", env: with("DB_APP_MEMBERS", "api-id=0a0a0a0a-0000-4000-a000-000000000001"),
+			wantErrs: []string{"DB_APP_MEMBERS is only taken with DB_APP_GROUP=true"},
+		},
+		"member is the migrator": {
+			reason:   "the migrating identity is the administrator, not a member",
+			env:      cloudSQLWith("DB_APP_MEMBERS", "migrate@p.iam=0a0a0a0a-0000-4000-a000-000000000001"),
+			wantErrs: []string{`DB_APP_MEMBERS must not name DB_APP_USER or DB_USER, got "migrate@p.iam"`},
+		},
+		"member twice": {
+			reason:   "a name given twice is a mistake",
+			env:      cloudSQLWith("DB_APP_MEMBERS", "api=0a0a0a0a-0000-4000-a000-000000000002,api=0a0a0a0a-0000-4000-a000-000000000003"),
+			wantErrs: []string{`entry 2: member "api" is given twice`},
+		},
 		"group with a password": {
 			reason: "a group has no login, so a password for it is a mistake", env: cloudSQLWith("DB_APP_PASSWORD", appPW),
 			wantErrs: []string{"DB_APP_PASSWORD must not be set with DB_APP_GROUP=true"},

@@ -37,6 +37,10 @@ type AppRole struct {
 	// authentication, every function's service account is a database user (Cloud SQL creates it,
 	// with the group among its database roles), and the privileges below are the group's.
 	Group bool
+	// Members are made members of the group (Group only), each first created as a Microsoft
+	// Entra principal if it is no role yet (Azure Database for PostgreSQL: DB_APP_MEMBERS); see
+	// MigrateWithAppRole.
+	Members []Member
 }
 
 // roleNameRE is compiled on first use: compiling it at package initialisation cost every
@@ -66,6 +70,22 @@ func (r AppRole) Validate() error {
 		errs = append(errs, fmt.Errorf("app role %q is a group (NOLOGIN), which takes no password", r.Name))
 	case !r.Group && r.Password == "":
 		errs = append(errs, fmt.Errorf("app role %q needs a password", r.Name))
+	}
+	if len(r.Members) > 0 && !r.Group {
+		errs = append(errs, fmt.Errorf("app role %q has members, which only a group (NOLOGIN) takes", r.Name))
+	}
+	seen := map[string]bool{}
+	for _, m := range r.Members {
+		if err := m.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		switch {
+		case m.Name == r.Name:
+			errs = append(errs, fmt.Errorf("member %q is the app role itself", m.Name))
+		case seen[m.Name]:
+			errs = append(errs, fmt.Errorf("member %q is given twice", m.Name))
+		}
+		seen[m.Name] = true
 	}
 	return errors.Join(errs...)
 }
@@ -257,7 +277,7 @@ func ensureAppRole(ctx context.Context, tx pgx.Tx, role AppRole) error {
 	if canCreate || canTemp {
 		return fmt.Errorf("role %q can still create objects (CREATE on schema %q: %v, TEMPORARY on database %q: %v), granted to PUBLIC, and %q cannot revoke that: revoke it as the owner of the schema or database", role.Name, schema, canCreate, database, canTemp, me)
 	}
-	return nil
+	return grantMembers(ctx, tx, role.Name, role.Members)
 }
 
 // pgLiteral quotes s as a PostgreSQL string literal (standard_conforming_strings is on since

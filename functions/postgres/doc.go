@@ -46,4 +46,17 @@
 // tables" is read as a role with rights on those tables only and no DDL rights, which only the
 // migrator (the migrate function or job) holds. Identifiers and the password literal are quoted by the server (format %I
 // and %L).
+//
+// # Entra members (Azure)
+//
+// A group app role may have [AppRole].Members, the managed identities of the api and worker
+// (DB_APP_MEMBERS, "name=objectId,..."), as on Azure Database for PostgreSQL where the migrating
+// identity is the server's Microsoft Entra administrator. Before the migration's transaction,
+// each member that is no role yet is created, from the [PrincipalDatabase] (postgres) database
+// on the same server with the same credentials, by
+// pgaadauth_create_principal_with_oid(name, objectId, 'service', false, false): a LOGIN role
+// linked to the principal, neither administrator nor MFA-bound; a role that exists is left as it
+// is. Then, in the transaction after the app role's grants, each is granted the group (GRANT is
+// idempotent). Members are not revoked from the group when they leave the list. The tests run
+// against PostgreSQL with a stand-in for pgaadauth's function of the same signature.
 package postgres

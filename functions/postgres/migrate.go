@@ -44,7 +44,9 @@ func Migrate(ctx context.Context, pool *Pool) ([]string, error) {
 // MigrateWithAppRole applies the embedded migrations and then, in the same transaction,
 // ensures the app role the api and worker connect as (see ensureAppRole): created if missing,
 // its password set, and exactly the privileges the service needs. Both run on every call, so a
-// second run applies no migration but re-applies the password and the grants.
+// second run applies no migration but re-applies the password and the grants. A group's Members
+// are first created as Entra principals where they are no role yet (from PrincipalDatabase,
+// before the transaction), then granted the group in the transaction.
 func MigrateWithAppRole(ctx context.Context, pool *Pool, role AppRole) ([]string, error) {
 	if err := role.Validate(); err != nil {
 		return nil, err
@@ -52,6 +54,9 @@ func MigrateWithAppRole(ctx context.Context, pool *Pool, role AppRole) ([]string
 	db, err := pool.Get(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if err := ensurePrincipals(ctx, db, role.Members); err != nil {
+		return nil, fmt.Errorf("cannot ensure the app group's members: %w", err)
 	}
 	return migrateFS(ctx, db, Migrations(), &role)
 }
