@@ -273,7 +273,7 @@ func (f FlexibleServer) New(ctx *pulumi.Context, name string, args *DatabaseArgs
 		adm, err := azpostgres.NewAdministrator(ctx, gname+"-db-admin", &azpostgres.AdministratorArgs{
 			ResourceGroupName: f.ResourceGroupName, ServerName: srv.Name,
 			ObjectId: c.PrincipalID, PrincipalName: c.Name, PrincipalType: pulumi.String("ServicePrincipal"), TenantId: c.TenantID,
-		}, append(opts, pulumi.DependsOn([]pulumi.Resource{last}))...)
+		}, slices.Concat(opts, []pulumi.ResourceOption{pulumi.DependsOn([]pulumi.Resource{last})})...)
 		if err != nil {
 			return link.AzureApplied{}, fmt.Errorf("cannot make %q the Entra administrator of database %q: %w", gname, name, err)
 		}
