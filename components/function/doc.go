@@ -101,4 +101,48 @@
 // under the link's prefix. With RunOnDeploy: a Cloud Run job instead (the input as its argument,
 // RUN_TIMEOUT, one retry) whose runExecutionToken is a hash of the code, the input and the
 // triggers, so the deploy waits for an execution on create and on every change of any of them.
+//
+// Azure (ContainerApps.New): functions run in a Container Apps environment made by
+// NewContainerAppsEnvironment: a Log Analytics workspace (PerGB2018, LogRetentionDays 30 to 730,
+// default 30) receiving the apps' console logs (destination log-analytics with the workspace's
+// customerId and its primary shared key, read by the getSharedKeys invoke once the workspace
+// exists and kept a Pulumi secret: Container Apps' log agent takes no identity; the
+// azure-monitor destination would need a diagnostic setting, a monitor module that cannot be
+// downloaded here), the Consumption workload profile, and, with a Network, the network's apps
+// subnet (network.AzurePlacement.AppsSubnet, not internal; ZoneRedundant needs it). Each
+// function runs as a user-assigned managed identity (ContainerApps.Identities[name], made by the
+// stack first so that a database can name it, or NewAzureIdentity here) holding AcrPull on
+// RegistryID only (the app waits for it) and, per link, the binding's Grants applied for it
+// (link.ApplyAzureGrants, after DeployAfter), which the app waits for too (and for
+// DeployAfter). The image is pulled by digest (Images[name], REGISTRY.azurecr.io/NAME@sha256:
+// HEX) as that identity (configuration.registries server and identity; no admin user, no
+// password). A function is a container app (workload profile Consumption, activeRevisionsMode
+// Single: every deploy's revision takes all traffic once ready) with minReplicas WarmInstances
+// and maxReplicas MaxInstances (10, Container Apps' default, when 0, or WarmMax / WarmInstances
+// when above it; WarmMax and WarmTargetPercent have no other counterpart). An HTTP function has
+// an ingress (external unless ExternalIngress is false, targetPort 8080, transport auto, HTTP
+// redirected to HTTPS) and an http scale rule of Concurrency (default 10) concurrent requests;
+// URL is https://FQDN, the app's stable host name APP.DOMAIN. Its TimeoutSeconds is at most 240,
+// the ingress's fixed request timeout; HTTP throttling and MaxRequestBytes are not enforced by
+// Container Apps. A binding's Scale is a custom KEDA rule (azure-servicebus, namespace and queue
+// in its metadata) authenticated by the rule's identity, the function's: no secret, no
+// connection string. A binding's MaxConcurrency lowers the requests per replica to at most it
+// and caps maxReplicas at MaxConcurrency / requests per replica, rounded up (WarmInstances above
+// that is an error). CPU and memory are a Consumption size: MemoryMB rounded up to a multiple of
+// 512 MiB with 0.25 CPU per 512 MiB (0.25 CPU / 0.5Gi to 4 CPU / 8Gi; MemoryMB above 8192 is an
+// error). Startup (30 s) and liveness probes GET /healthz on 8080. terminationGracePeriodSeconds
+// is TimeoutSeconds + 10 (at most 600) and SHUTDOWN_GRACE 5 s less, so the worker finishes a job
+// started before SIGTERM and still has its 5 s to settle. Env: plain values; a link.SecretRef
+// (a Key Vault secret's URI in Name, no Key: one with a Key is an error) becomes an app secret
+// (keyVaultUrl, read by the function's identity, which the link must grant Key Vault Secrets
+// User) named by the variable and a secretRef to it; each binding's Env and what its Grants
+// returned under the link's prefix; AZURE_CLIENT_ID the identity's client id. Identity is the
+// identity's principal id, Target the app's id. With RunOnDeploy: a Container Apps job instead
+// (trigger type Manual, parallelism and completion count 1, replicaTimeout TimeoutSeconds, one
+// retry, RunOnDeploy.Input as its argument, RUN_TIMEOUT, the same identity, registry and env,
+// after RunOnDeploy.After), which nothing in ARM runs or awaits: the deploy-time run
+// (azuredeployrun.go) starts an execution and fails the deploy when it fails, on create and on
+// every change of its token, a SHA-256 of the code hash, the input and the triggers in key
+// order; it acts as a runner identity of its own (NAME-runner) that holds only the right to
+// start that job. DeployStep is the run, Target the job's id.
 package function
