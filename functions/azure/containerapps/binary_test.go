@@ -28,7 +28,8 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 
 // TestWorkerBinarySIGTERM runs the worker-server-azure binary as Container Apps would, with a
 // Service Bus namespace that cannot be reached (none can be here): it answers /healthz while its
-// loop waits in its receive, and on SIGTERM stops the loop and the server and exits 0.
+// loop waits in its receive (and its dead-letter scanner in its peek), and on SIGTERM stops the
+// loop, the scanner and the server and exits 0.
 func TestWorkerBinarySIGTERM(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "worker-server-azure")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/worker-server-azure").CombinedOutput(); err != nil {
@@ -91,7 +92,7 @@ func TestWorkerBinarySIGTERM(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the worker did not exit within 10 s of SIGTERM")
 	}
-	for _, want := range []string{"receiving jobs", "receive loop stopped", "drained, exiting"} {
+	for _, want := range []string{"receiving jobs", "scanning the dead letters", "receive loop stopped", "dead-letter scanner stopped", "drained, exiting"} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("the log does not say %q", want)
 		}

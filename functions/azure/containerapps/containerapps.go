@@ -14,7 +14,13 @@
 //     Receiver in peek-lock mode) on JOBS_QUEUE_NAME, the last attempt at
 //     JOBS_MAX_RECEIVE_COUNT (the queue's maxDeliveryCount); the server then serves only
 //     GET /healthz over HTTP. On SIGTERM the jobs in flight get SHUTDOWN_GRACE less
-//     SettleReserve to finish, then are cancelled and their messages abandoned.
+//     SettleReserve to finish, then are cancelled and their messages abandoned. Beside the
+//     loop, on a second receiver of the same client (the queue's dead-letter subqueue), the
+//     dead-letter scanner (azure.DeadLetterScanner) marks failed the images of the jobs
+//     Service Bus dead-lettered without a last attempt, every JOBS_DEADLETTER_SCAN (a Go
+//     duration, default 30s, at least 1s; 0 turns it off). It only peeks, so the same role on
+//     the queue (Azure Service Bus Data Receiver) covers it and the worker needs no other
+//     variable. Both run as one Receivers and stop together.
 //   - DB_AUTH=entra: Microsoft Entra ID tokens (azure.UseEntraAuth), one asked for per new
 //     connection, scope azure.PostgresScope, no password.
 //
@@ -25,8 +31,13 @@
 package containerapps
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -44,8 +55,15 @@ import (
 const SettleReserve = 5 * time.Second
 
 // Platform returns the Azure adapters. cred authenticates every Azure client (Blob Storage,
-// Service Bus, the database); nil means the managed identity (azure.ManagedIdentity).
+// Service Bus, the database); nil means the managed identity (azure.ManagedIdentity). The
+// variables package knative does not read (JOBS_DEADLETTER_SCAN) are read with os.Getenv.
 func Platform(cred azcore.TokenCredential) knative.Platform {
+	return PlatformEnv(cred, os.Getenv)
+}
+
+// PlatformEnv is Platform reading JOBS_DEADLETTER_SCAN with getenv, when the worker server is
+// built; a bad value fails the build naming the variable.
+func PlatformEnv(cred azcore.TokenCredential, getenv func(string) string) knative.Platform {
 	if cred == nil {
 		cred = &azure.ManagedIdentity{}
 	}
@@ -69,6 +87,10 @@ func Platform(cred azcore.TokenCredential) knative.Platform {
 		},
 		Receivers: map[string]func(*images.Worker, knative.Env, *slog.Logger) (knative.Receiver, error){
 			knative.DeliveryServiceBus: func(w *images.Worker, env knative.Env, log *slog.Logger) (knative.Receiver, error) {
+				scan, err := DeadLetterScan(getenv)
+				if err != nil {
+					return nil, err
+				}
 				c, err := azservicebus.NewClient(env.Namespace, cred, nil)
 				if err != nil {
 					return nil, fmt.Errorf("cannot create the Service Bus client of JOBS_NAMESPACE %q: %w", env.Namespace, err)
@@ -77,7 +99,15 @@ func Platform(cred azcore.TokenCredential) knative.Platform {
 				if err != nil {
 					return nil, fmt.Errorf("cannot create the Service Bus receiver of JOBS_QUEUE_NAME %q: %w", env.Queue, err)
 				}
-				return Loop(r, w, env, log)
+				var dl azure.Peeker
+				if scan > 0 {
+					d, err := c.NewReceiverForQueue(env.Queue, &azservicebus.ReceiverOptions{SubQueue: azservicebus.SubQueueDeadLetter})
+					if err != nil {
+						return nil, fmt.Errorf("cannot create the Service Bus receiver of the dead-letter subqueue of JOBS_QUEUE_NAME %q: %w", env.Queue, err)
+					}
+					dl = d
+				}
+				return Worker(r, dl, w, env, scan, log)
 			},
 		},
 		DBAuths: map[string]knative.DBAuth{
@@ -101,4 +131,77 @@ func Loop(r azure.Receiver, w *images.Worker, env knative.Env, log *slog.Logger)
 		Grace:            max(env.ShutdownGrace-SettleReserve, 0),
 		Logger:           log,
 	})
+}
+
+// DefaultDeadLetterScan is JOBS_DEADLETTER_SCAN's default.
+const DefaultDeadLetterScan = azure.DefaultScanEvery
+
+// DeadLetterScan reads JOBS_DEADLETTER_SCAN with getenv: the wait between two passes of the
+// dead-letter scanner, a Go duration of at least azure.MinScanEvery; unset means
+// DefaultDeadLetterScan, 0 no scanner.
+func DeadLetterScan(getenv func(string) string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv("JOBS_DEADLETTER_SCAN"))
+	if v == "" {
+		return DefaultDeadLetterScan, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || (d > 0 && d < azure.MinScanEvery) {
+		return 0, fmt.Errorf("JOBS_DEADLETTER_SCAN must be a Go duration of at least %s such as %s, or 0 (no dead-letter scan), got %q", azure.MinScanEvery, DefaultDeadLetterScan, v)
+	}
+	return d, nil
+}
+
+// Worker returns the worker's receiver as the servers configure it from env: the receive loop
+// on r (Loop) and, when dl is set and scan is not 0, the dead-letter scanner on dl every scan,
+// side by side (Receivers). dl is a receiver of the dead-letter subqueue of r's queue.
+func Worker(r azure.Receiver, dl azure.Peeker, w *images.Worker, env knative.Env, scan time.Duration, log *slog.Logger) (knative.Receiver, error) {
+	loop, err := Loop(r, w, env, log)
+	if err != nil {
+		return nil, err
+	}
+	if dl == nil || scan == 0 {
+		return loop, nil
+	}
+	s, err := azure.NewDeadLetterScanner(azure.DeadLetterConfig{Peeker: dl, Worker: w, Every: scan, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return Receivers{"receive loop": loop, "dead-letter scanner": s}, nil
+}
+
+// Receivers runs receivers side by side as one, by name. Run returns once every one has
+// returned: when ctx ends each stops as it does (the receive loop within its grace, the scanner
+// at once); when one returns first, by itself, the others are stopped too and Run returns an
+// error naming it, so that the server stops and the platform restarts the container.
+type Receivers map[string]knative.Receiver
+
+var _ knative.Receiver = Receivers(nil)
+
+// Run implements knative.Receiver.
+func (rs Receivers) Run(ctx context.Context) error {
+	inner, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for name, r := range rs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := r.Run(inner)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			case ctx.Err() == nil && inner.Err() == nil:
+				errs = append(errs, fmt.Errorf("the %s stopped by itself", name))
+			}
+			cancel()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
