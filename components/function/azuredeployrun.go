@@ -105,8 +105,10 @@ func (a azureDeployRunArgs) check(name string) error {
 // timeout, so whatever depends on the returned resource (the api and worker, by DeployAfter)
 // goes live only after a successful run. On Azure nothing in ARM waits for a job execution, so
 // the run is a deployment script (resources:AzureCliScript, kind AzureCLI): Azure runs it in a
-// container, signed in as the runner identity; it starts an execution with `az rest` and polls
-// it until it ends (azuredeployrun.sh). forceUpdateTag is the Token, so a new Token reruns it.
+// container, signed in as the runner identity; it starts an execution with `az rest` (trying
+// again while the start is refused with AuthorizationFailed, as it is until the runner's new
+// role assignment has replicated) and polls it until it ends (azuredeployrun.sh).
+// forceUpdateTag is the Token, so a new Token reruns it.
 //
 // The runner identity may do nothing but that: a custom role (azure-native:authorization:
 // RoleDefinition, created in and assignable within the job's resource group, since custom roles

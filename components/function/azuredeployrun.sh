@@ -15,6 +15,7 @@
 #   NIMBUS_JOB_ID            the job's ARM id
 #   NIMBUS_DEADLINE_SECONDS  how long after the start to wait for the execution's end
 #   NIMBUS_POLL_SECONDS      the wait between two reads of its status (default 10)
+#   NIMBUS_START_ATTEMPTS    how many refused starts to try before giving up (default 30)
 set -u
 
 api=2024-03-01
@@ -28,9 +29,21 @@ fail() {
 	exit 1
 }
 
-if ! execution=$(az rest --method post --url "${job}/start?api-version=${api}" --query name --output tsv); then
-	fail "cannot start an execution of job ${job}"
-fi
+# A new role assignment takes a while to reach every ARM instance: a start refused with
+# AuthorizationFailed (which started nothing) is retried; any other error is final.
+attempts=${NIMBUS_START_ATTEMPTS:-30}
+refusal=$(mktemp)
+attempt=1
+until execution=$(az rest --method post --url "${job}/start?api-version=${api}" --query name --output tsv 2>"$refusal"); do
+	case "$(cat "$refusal")" in
+	*AuthorizationFailed*) ;;
+	*) fail "cannot start an execution of job ${job}: $(cat "$refusal")" ;;
+	esac
+	[ "$attempt" -lt "$attempts" ] || fail "cannot start an execution of job ${job}, refused ${attempts} times: $(cat "$refusal")"
+	echo "the runner may not start job ${job} yet (its role assignment is still replicating); retrying" >&2
+	attempt=$((attempt + 1))
+	sleep "$poll"
+done
 if [ -z "$execution" ]; then
 	# An asynchronous start (202 Accepted) has no body: the newest execution is the one it made.
 	execution=$(az rest --method get --url "${job}/executions?api-version=${api}" \

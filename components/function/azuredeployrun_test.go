@@ -47,11 +47,14 @@ func TestAzureDeployRunScript(t *testing.T) {
 		read2 = "rest --method get --url " + testJobID + "/executions/migrate-job-z9y8x7?api-version=2024-03-01 --query properties.status --output tsv"
 	)
 	cases := map[string]struct {
-		reason   string
-		start    string
-		list     string
-		statuses string
-		deadline string
+		reason string
+		start  string
+		// denied is how many starts are refused with AuthorizationFailed; startError, when set,
+		// the error of every later start; attempts the script's NIMBUS_START_ATTEMPTS.
+		denied, startError, attempts string
+		list                         string
+		statuses                     string
+		deadline                     string
 		// wantCode is the script's exit code; wantErr a line of what it prints on failure.
 		wantCode  int
 		wantOut   string
@@ -104,11 +107,25 @@ func TestAzureDeployRunScript(t *testing.T) {
 			wantCalls:  []string{start, read1, read1, read1, read1},
 			wantOutput: `{"execution":"migrate-job-a1b2c3","status":"Succeeded"}` + "\n",
 		},
-		"start refused": {
-			reason: "a start Azure refuses (the runner lacks its role) fails the script before any read",
-			start:  "FAIL", deadline: "3600",
-			wantCode: 1, wantErr: "cannot start an execution of job " + testJobID,
+		"start fails": {
+			reason: "a start that fails for another reason than authorization fails the script at once, with Azure's error",
+			start:  "migrate-job-a1b2c3", startError: "(ResourceNotFound) The Resource 'Microsoft.App/jobs/migrate-job' was not found.", deadline: "3600",
+			wantCode: 1, wantErr: "cannot start an execution of job " + testJobID + ": ERROR: (ResourceNotFound) The Resource 'Microsoft.App/jobs/migrate-job' was not found.",
 			wantCalls: []string{start},
+		},
+		"start denied while the grant replicates": {
+			reason: "a start refused with AuthorizationFailed (the runner's new assignment not yet everywhere) is tried again",
+			start:  "migrate-job-a1b2c3", denied: "2", statuses: "Succeeded", deadline: "3600",
+			wantOut:    "execution migrate-job-a1b2c3 of job " + testJobID + " succeeded",
+			wantErr:    "the runner may not start job " + testJobID + " yet (its role assignment is still replicating); retrying",
+			wantCalls:  []string{start, start, start, read1},
+			wantOutput: `{"execution":"migrate-job-a1b2c3","status":"Succeeded"}` + "\n",
+		},
+		"start denied for good": {
+			reason: "a start refused every time fails the script after NIMBUS_START_ATTEMPTS tries, with Azure's refusal",
+			start:  "migrate-job-a1b2c3", denied: "100", attempts: "3", deadline: "3600",
+			wantCode: 1, wantErr: "cannot start an execution of job " + testJobID + ", refused 3 times: ERROR: (AuthorizationFailed)",
+			wantCalls: []string{start, start, start},
 		},
 		"asynchronous start": {
 			reason: "a start answered 202, with no body, follows the job's newest execution",
@@ -134,14 +151,18 @@ func TestAzureDeployRunScript(t *testing.T) {
 			cmd.WaitDelay = time.Second
 			cmd.Env = append(os.Environ(),
 				"PATH="+fakeaz+string(os.PathListSeparator)+os.Getenv("PATH"),
+				"TMPDIR="+dir,
 				"NIMBUS_JOB_ID="+testJobID,
 				"NIMBUS_DEADLINE_SECONDS="+tc.deadline,
 				"NIMBUS_POLL_SECONDS=0",
+				"NIMBUS_START_ATTEMPTS="+tc.attempts,
 				"AZ_SCRIPTS_OUTPUT_PATH="+filepath.Join(dir, "outputs.json"),
 				"FAKE_AZ_LOG="+filepath.Join(dir, "calls"),
 				"FAKE_AZ_STATE="+filepath.Join(dir, "reads"),
 				"FAKE_AZ_JOB_ID="+testJobID,
 				"FAKE_AZ_START="+tc.start,
+				"FAKE_AZ_START_DENIED="+tc.denied,
+				"FAKE_AZ_START_ERROR="+tc.startError,
 				"FAKE_AZ_LIST="+tc.list,
 				"FAKE_AZ_STATUSES="+tc.statuses,
 			)
