@@ -11,6 +11,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/nimbus-iac/nimbus/components/internal/azacr"
 	"github.com/nimbus-iac/nimbus/components/internal/azapp"
 	"github.com/nimbus-iac/nimbus/components/internal/azauthorization"
 	"github.com/nimbus-iac/nimbus/components/internal/azlogs"
@@ -59,6 +60,7 @@ var (
 	acrImage          = regexp.MustCompile(`^([a-z0-9]{5,50}\.azurecr\.io)/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$`)
 	azureRegion       = regexp.MustCompile(`^[a-z]+[a-z0-9]*$`)
 	containerAppsName = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$`)
+	registryName      = regexp.MustCompile(`^[a-zA-Z0-9]{1,42}$`)
 )
 
 // AzureIdentity is a user-assigned managed identity a function (or its deploy-time runner) runs
@@ -123,6 +125,65 @@ func NewAzureIdentity(ctx *pulumi.Context, name string, args *AzureIdentityArgs,
 		Name:        id.Name,
 		Resource:    id,
 	}, nil
+}
+
+// AzureRegistry is an Azure Container Registry the functions' images are pushed to and pulled
+// from.
+type AzureRegistry struct {
+	// ID is the registry's ARM id: ContainerApps.RegistryID, the scope of each function's
+	// AcrPull.
+	ID pulumi.StringOutput
+	// LoginServer is REGISTRY.azurecr.io, the host of the images' references.
+	LoginServer pulumi.StringOutput
+	// Resource is the azure-native:containerregistry:Registry.
+	Resource pulumi.Resource
+}
+
+// AzureRegistryArgs describe a registry.
+type AzureRegistryArgs struct {
+	// ResourceGroupName is the group it is created in. Required.
+	ResourceGroupName pulumi.StringInput
+	// Location is its region (the stack's azure-native:location). Required.
+	Location string
+	// Sku is Basic (default), Standard or Premium.
+	Sku string
+}
+
+// NewAzureRegistry creates a container registry (autonamed from name, letters and digits) with no
+// admin user and no anonymous pull, so an image is pulled only by an identity holding AcrPull
+// on it, and pushed only by one holding AcrPush. Images are pushed before the functions that
+// run them are deployed, so a stack that makes its registry pushes to it between two deploys.
+func NewAzureRegistry(ctx *pulumi.Context, name string, args *AzureRegistryArgs, opts ...pulumi.ResourceOption) (*AzureRegistry, error) {
+	p := check.For("azure registry", name)
+	if args == nil {
+		args = &AzureRegistryArgs{}
+	}
+	a := *args
+	check.Default(&a.Sku, "Basic")
+	if a.ResourceGroupName == nil {
+		p.Add("ResourceGroupName is required: the resource group the registry is created in")
+	}
+	if !azureRegion.MatchString(a.Location) {
+		p.Add("Location must be an Azure region like westeurope (the stack's azure-native:location), got %q", a.Location)
+	}
+	p.OneOf("Sku", a.Sku, "Basic", "Standard", "Premium")
+	if !registryName.MatchString(name) {
+		p.Add("the name must be 1 to 42 letters and digits: a registry's name (with its 8-character suffix) is 5 to 50 of them, no hyphen")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	r, err := azacr.NewRegistry(ctx, name, &azacr.RegistryArgs{
+		ResourceGroupName:    a.ResourceGroupName,
+		Location:             pulumi.String(a.Location),
+		Sku:                  &azacr.SkuArgs{Name: pulumi.String(a.Sku)},
+		AdminUserEnabled:     pulumi.Bool(false),
+		AnonymousPullEnabled: pulumi.Bool(false),
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create container registry %q: %w", name, err)
+	}
+	return &AzureRegistry{ID: r.ID().ToStringOutput(), LoginServer: r.LoginServer, Resource: r}, nil
 }
 
 // ContainerAppsEnvironment is a Container Apps environment the functions of a stack share.

@@ -609,3 +609,40 @@ func TestContainerAppsEnvironmentInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestAzureRegistry checks the registry has no admin user and no anonymous pull, so only an
+// identity with AcrPull pulls from it, and its id and login server are handed out.
+func TestAzureRegistry(t *testing.T) {
+	var outs map[string]any
+	r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+		reg, err := function.NewAzureRegistry(ctx, "images", &function.AzureRegistryArgs{ResourceGroupName: pulumi.String("nimbus-dev"), Location: "westeurope"})
+		if err != nil {
+			return err
+		}
+		outs = componenttest.Await(t, pulumi.Map{"id": reg.ID, "login": reg.LoginServer})
+		return nil
+	})
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	reg := r.One(t, "azure-native:containerregistry:Registry")
+	got := map[string]any{
+		"sku": componenttest.Prop(reg.Inputs, "sku.name"), "admin": componenttest.Prop(reg.Inputs, "adminUserEnabled"),
+		"anonymous": componenttest.Prop(reg.Inputs, "anonymousPullEnabled"), "outputs": outs,
+	}
+	want := map[string]any{
+		"sku": "Basic", "admin": false, "anonymous": false,
+		"outputs": map[string]any{"id": reg.ID, "login": componenttest.Str(reg.Outputs, "loginServer")},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("registry (-want +got):\n%s", diff)
+	}
+	componenttest.AssertRejected(t, func(ctx *pulumi.Context) error {
+		_, err := function.NewAzureRegistry(ctx, "nimbus-images", &function.AzureRegistryArgs{Sku: "Free"})
+		return err
+	},
+		`azure registry "nimbus-images": ResourceGroupName is required`,
+		`azure registry "nimbus-images": Location must be an Azure region`,
+		`azure registry "nimbus-images": Sku must be one of [Basic Standard Premium], got "Free"`,
+		`azure registry "nimbus-images": the name must be 1 to 42 letters and digits`)
+}

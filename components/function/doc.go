@@ -112,7 +112,7 @@
 // subnet (network.AzurePlacement.AppsSubnet, not internal; ZoneRedundant needs it). Each
 // function runs as a user-assigned managed identity (ContainerApps.Identities[name], made by the
 // stack first so that a database can name it, or NewAzureIdentity here) holding AcrPull on
-// RegistryID only (the app waits for it) and, per link, the binding's Grants applied for it
+// RegistryID (a registry NewAzureRegistry makes has no admin user and no anonymous pull) only (the app waits for it) and, per link, the binding's Grants applied for it
 // (link.ApplyAzureGrants, after DeployAfter), which the app waits for too (and for
 // DeployAfter). The image is pulled by digest (Images[name], REGISTRY.azurecr.io/NAME@sha256:
 // HEX) as that identity (configuration.registries server and identity; no admin user, no
