@@ -16,6 +16,7 @@ import (
 
 	"github.com/nimbus-iac/nimbus/components/componenttest"
 	"github.com/nimbus-iac/nimbus/internal/fakecloud"
+	"github.com/nimbus-iac/nimbus/internal/guardrails"
 )
 
 const (
@@ -292,6 +293,9 @@ func TestAzureDeployRunPlan(t *testing.T) {
 	}
 	if !contains(script.Dependencies, grant.URN) {
 		t.Errorf("the script must wait for the runner's grant, or its first start is refused; it depends on %v", script.Dependencies)
+	}
+	if vs := guardrails.Evaluate(&guardrails.Plan{Cloud: "azure", Production: true, Resources: r.Resources}); len(vs) > 0 {
+		t.Errorf("the run breaks the guardrails: %v", vs)
 	}
 	for _, res := range []string{runRole, runAssignment, runScript} {
 		if v := r.One(t, res).Version; v != "3.16.0" {
