@@ -123,7 +123,9 @@ func (a azureDeployRunArgs) check(name string) error {
 // and its guardrails, and deletes it with the container when the run succeeds
 // (cleanupPreference OnSuccess), or keeps both for an hour after a failure, for its logs
 // (retentionInterval PT1H). The deployer needs Microsoft.Storage/storageAccounts/* and
-// Microsoft.ContainerInstance/containerGroups/* in that group for it. Azure then deletes the
+// Microsoft.ContainerInstance/containerGroups/* in that group for it, the right to assign the
+// runner identity (Microsoft.ManagedIdentity/userAssignedIdentities/assign/action) and to
+// define roles (Microsoft.Authorization/roleDefinitions/write). Azure then deletes the
 // script resource itself; a later `pulumi refresh` notices, and the next `pulumi up` runs the
 // job again, which a migration takes as a no-op.
 //
