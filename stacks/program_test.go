@@ -181,7 +181,7 @@ func TestStackErrors(t *testing.T) {
 			want: []string{
 				"azure-native:location must be set when nimbus:cloud is azure",
 				"nimbus:database.backupRetentionDays must be 7 to 35 on azure (Flexible Server always keeps backups, 7 days at least), got 3",
-				"nimbus:database.storageGb must be one of 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768 on azure (the disk sizes Flexible Server offers), got 20",
+				"nimbus:database.storageGb must be one of 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767 on azure (the disk sizes Flexible Server offers), got 20",
 				"nimbus:database.highAvailability needs nimbus:azure.databaseTier GeneralPurpose or MemoryOptimized: zone-redundant high availability is not offered on Burstable",
 				"nimbus:database.pooler proxy is Flexible Server's built-in PgBouncer, which is not offered on nimbus:azure.databaseTier Burstable: set nimbus:azure.databaseTier GeneralPurpose or MemoryOptimized, or set nimbus:database.pooler none or external",
 				`nimbus:azure.registry must be 5 to 50 letters and digits (a registry name is NAME.azurecr.io), got "my-registry"`,

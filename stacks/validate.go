@@ -282,7 +282,7 @@ func (c *Config) checkAzure(raw map[string]string) []string {
 }
 
 // azureStorageSizes are the storage sizes of a Flexible Server, in GB (its premium SSD sizes).
-var azureStorageSizes = []int{32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768}
+var azureStorageSizes = []int{32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767}
 
 func joinInts(ns []int) string {
 	s := make([]string, len(ns))
