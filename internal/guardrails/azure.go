@@ -464,7 +464,7 @@ func azureDBConnectionCapacity(p *Plan) []Finding {
 				names = append(names, k)
 			}
 			sort.Strings(names)
-			parts = append(parts, fmt.Sprintf("PgBouncer's default_pool_size %d (FlexibleServer.PoolSize) x %s (%s) = %d",
+			parts = append(parts, fmt.Sprintf("PgBouncer's default_pool_size %d (nimbus:azure.poolSize) x %s (%s) = %d",
 				size, plural(len(pairs), "user and database pair"), strings.Join(names, ", "), size*len(pairs)))
 			serverTotal += size * len(pairs)
 			if clientTotal > maxClients {
@@ -481,9 +481,9 @@ func azureDBConnectionCapacity(p *Plan) []Finding {
 			fix = append(fix, "cap the apps' replicas (template.scale.maxReplicas)", "lower the pool size"+keyFor("pool size"))
 		}
 		if len(pairs) > 0 {
-			fix = append(fix, "lower PgBouncer's default_pool_size (FlexibleServer.PoolSize)")
+			fix = append(fix, "lower PgBouncer's default_pool_size (nimbus:azure.poolSize)")
 		}
-		fix = append(fix, "use a larger SKU (nimbus:database.size)")
+		fix = append(fix, "use a larger SKU (nimbus:database.size or nimbus:azure.databaseSku)")
 		if !pooling {
 			fix = append(fix, "connect through PgBouncer"+keyFor("pooler"))
 		}
