@@ -61,6 +61,7 @@ var (
 	azureRegion       = regexp.MustCompile(`^[a-z]+[a-z0-9]*$`)
 	containerAppsName = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$`)
 	registryName      = regexp.MustCompile(`^[a-zA-Z0-9]{1,42}$`)
+	exactRegistryName = regexp.MustCompile(`^[a-zA-Z0-9]{5,50}$`)
 )
 
 // AzureIdentity is a user-assigned managed identity a function (or its deploy-time runner) runs
@@ -147,6 +148,10 @@ type AzureRegistryArgs struct {
 	Location string
 	// Sku is Basic (default), Standard or Premium.
 	Sku string
+	// RegistryName is the registry's exact name, 5 to 50 letters and digits, unique in Azure:
+	// the images' references (RegistryName.azurecr.io/...) are then known before the registry
+	// exists, as the functions' Images need. Empty autonames it from the resource name.
+	RegistryName string
 }
 
 // NewAzureRegistry creates a container registry (autonamed from name, letters and digits) with no
@@ -167,14 +172,22 @@ func NewAzureRegistry(ctx *pulumi.Context, name string, args *AzureRegistryArgs,
 		p.Add("Location must be an Azure region like westeurope (the stack's azure-native:location), got %q", a.Location)
 	}
 	p.OneOf("Sku", a.Sku, "Basic", "Standard", "Premium")
-	if !registryName.MatchString(name) {
+	switch {
+	case a.RegistryName != "" && !exactRegistryName.MatchString(a.RegistryName):
+		p.Add("RegistryName must be 5 to 50 letters and digits (the registry is RegistryName.azurecr.io), got %q", a.RegistryName)
+	case a.RegistryName == "" && !registryName.MatchString(name):
 		p.Add("the name must be 1 to 42 letters and digits: a registry's name (with its 8-character suffix) is 5 to 50 of them, no hyphen")
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
+	var exact pulumi.StringPtrInput
+	if a.RegistryName != "" {
+		exact = pulumi.StringPtr(a.RegistryName)
+	}
 	r, err := azacr.NewRegistry(ctx, name, &azacr.RegistryArgs{
 		ResourceGroupName:    a.ResourceGroupName,
+		RegistryName:         exact,
 		Location:             pulumi.String(a.Location),
 		Sku:                  &azacr.SkuArgs{Name: pulumi.String(a.Sku)},
 		AdminUserEnabled:     pulumi.Bool(false),

@@ -645,4 +645,24 @@ func TestAzureRegistry(t *testing.T) {
 		`azure registry "nimbus-images": Location must be an Azure region`,
 		`azure registry "nimbus-images": Sku must be one of [Basic Standard Premium], got "Free"`,
 		`azure registry "nimbus-images": the name must be 1 to 42 letters and digits`)
+
+	// An exact name gives the login server the images' references were written with.
+	r = componenttest.Run(t, func(ctx *pulumi.Context) error {
+		reg, err := function.NewAzureRegistry(ctx, "images", &function.AzureRegistryArgs{ResourceGroupName: pulumi.String("nimbus-dev"), Location: "westeurope", RegistryName: "nimbusdevimages"})
+		if err != nil {
+			return err
+		}
+		outs = componenttest.Await(t, pulumi.Map{"login": reg.LoginServer})
+		return nil
+	})
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if got := outs["login"]; got != "nimbusdevimages.azurecr.io" {
+		t.Errorf("login server of registry nimbusdevimages: got %v", got)
+	}
+	componenttest.AssertRejected(t, func(ctx *pulumi.Context) error {
+		_, err := function.NewAzureRegistry(ctx, "images", &function.AzureRegistryArgs{ResourceGroupName: pulumi.String("g"), Location: "westeurope", RegistryName: "my-registry"})
+		return err
+	}, `azure registry "images": RegistryName must be 5 to 50 letters and digits (the registry is RegistryName.azurecr.io), got "my-registry"`)
 }
