@@ -27,6 +27,21 @@
 //     has started, so nothing is held unprocessed, and no message is completed unprocessed. A
 //     worker killed outright settles nothing: its messages' locks run out and Service Bus
 //     redelivers them with a higher DeliveryCount.
+//   - Dead letters (DeadLetterScanner): a job whose every delivery ended without the worker
+//     answering (the worker killed or out of memory, its lock running out each time), or that
+//     expired unreceived, is dead-lettered by Service Bus with no last attempt having run, so
+//     nothing in the loop marks its image failed. Beside the loop, the scanner reads the queue's
+//     dead-letter subqueue through a second receiver (SubQueue: SubQueueDeadLetter) with
+//     PeekMessages only: it removes, locks and settles nothing, so every dead letter stays for
+//     inspection, redrive and the dead-letter alert, which counts them. Every 30 s
+//     (DeadLetterConfig.Every) it peeks, in sequence-number order, from the sequence number after
+//     the last dead letter it handled, and calls images.Worker.DeadLettered for each that is a job:
+//     a pending image is marked failed, a done or already failed one is left alone. A dead letter
+//     that is no job is logged and passed over. A database error (or a failed peek) ends the pass
+//     where it was, so the next pass looks at the same dead letters again. The position is kept in
+//     memory: after a restart the scanner starts from the beginning of the subqueue and looks at
+//     every dead letter kept once more, which the conditional marking makes harmless. It stops at
+//     once when its context ends and closes its receiver.
 //   - Publishing (Publisher): the job as a Service Bus message on the queue through an
 //     azservicebus Sender: body the job's JSON (application/json), MessageID the image id (so a
 //     queue with duplicate detection drops a retried publish), Subject and application property
@@ -45,7 +60,7 @@
 //     github.com/Azure/azure-sdk-for-go/sdk/azidentity, the user-assigned one whose client id is
 //     AZURE_CLIENT_ID, made on the first token request. No key or connection string is read.
 //
-// Nothing here does I/O before the first request or, for the loop, before Run.
+// Nothing here does I/O before the first request or, for the loop and the scanner, before Run.
 //
 // # Tests
 //
@@ -56,6 +71,10 @@
 // PostgreSQL of the other tests and Blob Storage's emulator Azurite (npm azurite, which
 // scripts/install-test-deps.sh installs; NIMBUS_AZURITE names another azurite-blob). The tests
 // that need Azurite skip when it cannot be found, naming NIMBUS_AZURITE, except in CI (CI=true),
-// where they fail. The Publisher is tested against a fake Sender. Nothing here is tested against
-// Azure itself.
+// where they fail. The dead-letter scanner is tested against a fake of Peeker (PeekMessages and
+// Close) that returns the dead letters in sequence-number order from FromSequenceNumber on, as
+// Service Bus's peek does, its markings against the real PostgreSQL. The Publisher is tested
+// against a fake Sender. Nothing here is tested against Azure itself: in particular that the
+// dead-letter subqueue numbers its messages in the order they arrive in it (so that a dead letter
+// never arrives behind the scanner's position) is assumed, not checked.
 package azure
