@@ -50,7 +50,7 @@ const (
 // PoolerExternal: its Name is the secret's value itself (the external pooler's URL, a Pulumi
 // secret), which the consumer's Container App keeps among its configuration.secrets and gives
 // its container by secretRef, so the URL is in no environment value, manifest or plain output.
-const AzureInlineSecret = "containerapp-secret"
+const AzureInlineSecret = link.AzureInlineSecret
 
 // FlexibleServer runs PostgreSQL on Azure Database for PostgreSQL Flexible Server. Its New is a
 // [Constructor].

@@ -457,10 +457,11 @@ func consumptionSize(memoryMB int) (cpu float64, memory string) {
 }
 
 // azureSecretRef refuses a secret reference Container Apps cannot resolve: on Azure a
-// link.SecretRef is a Key Vault secret's URI in Name, with no Key.
+// link.SecretRef is a Key Vault secret's URI in Name with no Key, or the secret's value in Name
+// with Key link.AzureInlineSecret.
 func azureSecretRef(key string, v link.Value) error {
-	if s, ok := v.(link.SecretRef); ok && s.Key != "" {
-		return fmt.Errorf("%s is a secret reference with Key %q; on Azure a secret reference is a Key Vault secret's URI in Name and no Key (Container Apps resolves it with the function's identity)", key, s.Key)
+	if s, ok := v.(link.SecretRef); ok && s.Key != "" && s.Key != link.AzureInlineSecret {
+		return fmt.Errorf("%s is a secret reference with Key %q; on Azure a secret reference is a Key Vault secret's URI in Name and no Key (Container Apps resolves it with the function's identity), or its value in Name with Key %q", key, s.Key, link.AzureInlineSecret)
 	}
 	return nil
 }
@@ -485,6 +486,15 @@ func containerEnv(env map[string]link.Value, keys []string, identity pulumi.Stri
 				return nil, nil, err
 			}
 			vars = append(vars, azapp.EnvironmentVarArgs{Name: pulumi.String(k), SecretRef: pulumi.String(secretName(k))})
+			if v.Key == link.AzureInlineSecret {
+				// Kept in the app, encrypted at rest by Container Apps, and a Pulumi secret
+				// in the state.
+				secrets = append(secrets, azapp.SecretArgs{
+					Name:  pulumi.String(secretName(k)),
+					Value: pulumi.ToSecret(v.Name.ToStringOutput()).(pulumi.StringOutput).ToStringPtrOutput(),
+				})
+				continue
+			}
 			secrets = append(secrets, azapp.SecretArgs{
 				Name:        pulumi.String(secretName(k)),
 				KeyVaultUrl: v.Name.ToStringOutput().ToStringPtrOutput(),

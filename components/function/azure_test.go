@@ -666,3 +666,32 @@ func TestAzureRegistry(t *testing.T) {
 		return err
 	}, `azure registry "images": RegistryName must be 5 to 50 letters and digits (the registry is RegistryName.azurecr.io), got "my-registry"`)
 }
+
+// TestContainerAppsInlineSecret checks a secret handed out by value (an external pooler's URL)
+// becomes an app secret the container reads by secretRef, and stays a Pulumi secret.
+func TestContainerAppsInlineSecret(t *testing.T) {
+	const url = "postgres://app:pw@pooler.example:6543/db"
+	r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+		_, err := newContainerApp(ctx, "fn", &function.FunctionArgs{Code: pulumi.NewFileArchive("x.zip"), CodeHash: functiontest.Hash,
+			Links: []link.Link{link.Named("DB", link.Grant{Resource: "database db", Access: link.Connect,
+				Env: map[string]link.Value{"URL": link.SecretRef{Name: pulumi.ToSecret(pulumi.String(url)).(pulumi.StringOutput), Key: link.AzureInlineSecret}}, Binding: link.AzureBinding{}})}})
+		return err
+	})
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	app := r.One(t, containerApp)
+	secrets := app.Inputs["configuration"].ObjectValue()["secrets"].ArrayValue()
+	if len(secrets) != 1 {
+		t.Fatalf("want one app secret, got %v", secrets)
+	}
+	value := secrets[0].ObjectValue()["value"]
+	if !value.ContainsSecrets() {
+		t.Errorf("the app secret's value is not a Pulumi secret: %v", value)
+	}
+	got := map[string]any{"name": componenttest.Prop(app.Inputs, "configuration.secrets.0.name"), "env": appEnv(t, appContainer(t, app))["DB_URL"]}
+	want := map[string]any{"name": "db-url", "env": "secretRef:db-url"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("inline secret (-want +got):\n%s", diff)
+	}
+}

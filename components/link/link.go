@@ -68,11 +68,17 @@ func Plain(v pulumi.StringInput) PlainValue { return PlainValue{Value: v} }
 // SecretRef points at one entry of a secret the platform injects into the consumer's environment
 // at run time, so the value is in neither the manifest nor the state: on Kubernetes a
 // secretKeyRef (Name is the Secret, Key its data key), on Cloud Run a secret reference (Name the
-// secret, Key its version), on Azure a Key Vault reference (Name the secret's URI, Key empty).
+// secret, Key its version), on Azure a Key Vault reference (Name the secret's URI, Key empty)
+// or, with Key AzureInlineSecret, a Container App secret whose value is Name (a Pulumi secret).
 type SecretRef struct {
 	Name pulumi.StringInput
 	Key  string
 }
+
+// AzureInlineSecret is the Key of an Azure SecretRef whose Name is the secret's value itself: the
+// consumer's Container App keeps it among its configuration.secrets and gives it to the
+// container by secretRef, so it is in no environment value and no plain output.
+const AzureInlineSecret = "containerapp-secret"
 
 func (PlainValue) isValue() {}
 func (SecretRef) isValue()  {}

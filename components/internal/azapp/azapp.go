@@ -163,6 +163,9 @@ type SecretArgs struct {
 	KeyVaultUrl pulumi.StringPtrInput `pulumi:"keyVaultUrl"`
 	// Identity is the ARM id of the user-assigned identity that reads the secret.
 	Identity pulumi.StringPtrInput `pulumi:"identity"`
+	// Value is the secret itself, when it is kept in the app rather than in Key Vault; always
+	// a Pulumi secret.
+	Value pulumi.StringPtrInput `pulumi:"value"`
 }
 
 // TemplateArgs define a revision.
