@@ -333,6 +333,12 @@ type ContainerApps struct {
 	// ExternalIngress makes an HTTP function's ingress reachable from the internet (default
 	// true); false keeps it inside the environment.
 	ExternalIngress *bool
+	// ReceiveConcurrency is the jobs one replica of a queue consumer processes at once: its
+	// receive loop holds as many messages as its database pool has connections (DB_MAX_CONNS;
+	// functions/azure/containerapps), so the stack sets the database's ConnectionsPerInstance.
+	// A subscription's MaxConcurrency caps the replicas at MaxConcurrency / ReceiveConcurrency,
+	// rounded up. 1 to 1000, default 2 (the loop's default).
+	ReceiveConcurrency int
 }
 
 // containerAppsConsumer is what New takes from the args before it registers anything.
@@ -384,6 +390,7 @@ func (c ContainerApps) check(name string, a FunctionArgs) (containerAppsConsumer
 		p.Add("Environment is in %s, but Location is %s: apps must be in their environment's region", c.Environment.Location, c.Location)
 	}
 	p.Between("Concurrency", c.Concurrency, 1, 1000)
+	p.Between("ReceiveConcurrency", c.ReceiveConcurrency, 1, 1000)
 	if a.MemoryMB > 8192 {
 		p.Add("MemoryMB must be between 128 and 8192 on Container Apps (the Consumption profile's largest size is 4 CPU with 8 GiB), got %d", a.MemoryMB)
 	}
@@ -429,8 +436,9 @@ func (c ContainerApps) check(name string, a FunctionArgs) (containerAppsConsumer
 	}
 
 	// Replicas: warm ones kept, at most MaxInstances (Container Apps' default 10 when 0); a
-	// subscription's MaxConcurrency lowers the requests per replica to at most it and caps the
-	// replicas at MaxConcurrency / requests per replica, rounded up.
+	// subscription's MaxConcurrency caps the replicas at MaxConcurrency / the jobs a replica
+	// holds at once, rounded up: ReceiveConcurrency for a receive loop (a binding that scales it
+	// on a queue), else the requests per replica, lowered to at most MaxConcurrency.
 	on.concurrency, on.minReplicas = c.Concurrency, a.WarmInstances
 	on.maxReplicas = a.MaxInstances
 	if on.maxReplicas == 0 {
@@ -438,8 +446,12 @@ func (c ContainerApps) check(name string, a FunctionArgs) (containerAppsConsumer
 	}
 	for _, al := range on.bindings {
 		if mc := al.b.MaxConcurrency; mc > 0 {
-			on.concurrency = min(on.concurrency, mc)
-			on.maxReplicas = min(on.maxReplicas, (mc+on.concurrency-1)/on.concurrency)
+			perReplica := c.ReceiveConcurrency
+			if al.b.Scale == nil {
+				on.concurrency = min(on.concurrency, mc)
+				perReplica = on.concurrency
+			}
+			on.maxReplicas = min(on.maxReplicas, (mc+perReplica-1)/perReplica)
 			if on.minReplicas > on.maxReplicas {
 				return on, fmt.Errorf("function %q: WarmInstances must be at most %d, the replicas link %s's MaxConcurrency %d allows, got %d", name, on.maxReplicas, al.link.Name, mc, a.WarmInstances)
 			}
@@ -523,6 +535,7 @@ func scaleRuleName(s string) string {
 // each applied before the app or job, which waits for them.
 func (c ContainerApps) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...pulumi.ResourceOption) (*Function, error) {
 	check.Default(&c.Concurrency, 10)
+	check.Default(&c.ReceiveConcurrency, 2)
 	var on containerAppsConsumer
 	fn, a, err := register(ctx, name, args, opts, func(a FunctionArgs) (err error) {
 		on, err = c.check(name, a)

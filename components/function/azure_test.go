@@ -152,9 +152,9 @@ func TestContainerAppsFunctionConformance(t *testing.T) {
 				"secrets":     nil,
 				"environment": envID,
 				"profile":     "Consumption",
-				// MaxConcurrency 4 of the subscription: 4 per replica, 1 replica; KEDA scales on
-				// the queue as the function's identity, with no secret.
-				"scale": map[string]any{"minReplicas": 0.0, "maxReplicas": 1.0, "rules": []any{map[string]any{
+				// MaxConcurrency 4 of the subscription over loops holding 2 jobs each: 2
+				// replicas; KEDA scales on the queue as the function's identity, with no secret.
+				"scale": map[string]any{"minReplicas": 0.0, "maxReplicas": 2.0, "rules": []any{map[string]any{
 					"name": "jobs",
 					"custom": map[string]any{"type": "azure-servicebus", "identity": idID,
 						"metadata": map[string]any{"namespace": "jobs-ns", "queueName": "jobs", "messageCount": "1"}},
@@ -279,9 +279,19 @@ func TestContainerAppsScale(t *testing.T) {
 			want:   map[string]any{"minReplicas": 3.0, "maxReplicas": 20.0, "ingress external": true},
 		},
 		"max concurrency": {
-			reason: "MaxConcurrency 4 with Concurrency 10: 4 per replica, at most 1 replica, below MaxInstances",
+			reason: "MaxConcurrency 4 over receive loops holding 2 jobs each (ReceiveConcurrency's default): at most 2 replicas, below MaxInstances",
 			args:   function.FunctionArgs{MaxInstances: 30, Links: []link.Link{link.Named("JOBS", subscribe)}},
-			want:   map[string]any{"minReplicas": 0.0, "maxReplicas": 1.0, "ingress external": nil},
+			want:   map[string]any{"minReplicas": 0.0, "maxReplicas": 2.0, "ingress external": nil},
+		},
+		"max concurrency, one job a replica": {
+			reason: "MaxConcurrency 4 over receive loops holding 1 job each: at most 4 replicas",
+			apps: func(ctx *pulumi.Context) (function.ContainerApps, error) {
+				c := containerApps(map[string]string{"fn": acrImage})
+				c.ReceiveConcurrency = 1
+				return c, nil
+			},
+			args: function.FunctionArgs{MaxInstances: 30, Links: []link.Link{link.Named("JOBS", subscribe)}},
+			want: map[string]any{"minReplicas": 0.0, "maxReplicas": 4.0, "ingress external": nil},
 		},
 		"internal ingress and a given identity": {
 			reason: "ExternalIngress false keeps the API inside the environment; a given identity is the one used",
@@ -496,8 +506,8 @@ func TestContainerAppsInvalid(t *testing.T) {
 		},
 		"warm above the subscription's cap": {
 			c:    containerApps(map[string]string{"fn": acrImage}),
-			args: code(function.FunctionArgs{WarmInstances: 2, Links: []link.Link{link.Named("JOBS", subscribe)}}),
-			want: []string{`function "fn": WarmInstances must be at most 1, the replicas link JOBS's MaxConcurrency 4 allows, got 2`},
+			args: code(function.FunctionArgs{WarmInstances: 3, Links: []link.Link{link.Named("JOBS", subscribe)}}),
+			want: []string{`function "fn": WarmInstances must be at most 2, the replicas link JOBS's MaxConcurrency 4 allows, got 3`},
 		},
 		"secret with a key": {
 			c: containerApps(map[string]string{"fn": acrImage}),
