@@ -44,7 +44,7 @@ var clouds = map[string]*Cloud{
 		Database: database.NewAWSDatabase,
 		Function: function.NewAWSFunction,
 	},
-	"azure":      nil,
+	"azure":      {Setup: azureCloud},
 	"gcp":        {Setup: gcpCloud},
 	"kubernetes": {Setup: kubernetesCloud},
 }
