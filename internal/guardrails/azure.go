@@ -25,6 +25,19 @@ var azureChecks = map[string]Check{
 	"prod-backups":                 azureBackups,
 	"prod-deletion-protection":     azureDeletionProtection,
 	"prod-warm-http":               azureWarmHTTP,
+	"iam-no-wildcards":             azureIAMNoWildcards,
+	"log-retention":                azureLogRetention,
+	"no-literal-secrets":           azureNoLiteralSecrets,
+	"container-requests-readiness": azureRequestsReadiness,
+	"pooler-tls":                   azurePoolerTLS,
+}
+
+// azureNotApplicable are the rules that have no meaning on Azure, each with why.
+var azureNotApplicable = map[string]string{
+	"trigger-targets-alias": "Container Apps has no aliases or versions to target: an app's ingress serves its active revision, and the worker receives from its queue itself",
+	"subscription-dead-letter": "the Azure components make no push subscription, no Event Grid: the worker receives from its Service Bus queue, " +
+		"which dead-letters by itself (checked by queue-dead-letter)",
+	"dead-letter-grants": "Service Bus moves a message to its queue's own dead-letter subqueue itself, with no identity and no grant",
 }
 
 const (
@@ -38,6 +51,11 @@ const (
 	typeFlexibleConfig  = "azure-native:dbforpostgresql:Configuration"
 	typeManagementLock  = "azure-native:authorization:ManagementLockByScope"
 	typeContainerApp    = "azure-native:app:ContainerApp"
+	typeContainerAppJob = "azure-native:app:Job"
+	typeAppEnvironment  = "azure-native:app:ManagedEnvironment"
+	typeLogWorkspace    = "azure-native:operationalinsights:Workspace"
+	typeRoleDefinition  = "azure-native:authorization:RoleDefinition"
+	typeCliScript       = "azure-native:resources:AzureCliScript"
 	maxSBDeliveryCount  = 2000
 )
 
@@ -490,6 +508,304 @@ func azureDBConnectionCapacity(p *Plan) []Finding {
 		out = append(out, Finding{URN: s.URN, Property: "sku.name",
 			Message: fmt.Sprintf("%s (%s) accepts at most %d connections (max_connections %d, %d kept by Azure) but can be asked for %d at once: %s. To fit: %s",
 				label(s), sku, usable, limit, flexibleReserved, serverTotal, strings.Join(parts, "; "), strings.Join(fix, ", or "))})
+	}
+	return out
+}
+
+// azureResourceGroupScope is a scope no broader than a resource group: the group or a resource in it.
+var azureResourceGroupScope = regexp.MustCompile(`(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+(/|$)`)
+
+// azureIAMNoWildcards (iam-no-wildcards): a custom role definition lists its operations and where
+// it may be assigned. No permissions[].actions or dataActions entry has a "*" (Azure takes one
+// anywhere in an operation: "*", "Microsoft.App/*", "*/read"), and every assignableScopes entry
+// is a resource group or a scope in one, never a subscription, a management group or "/".
+// notActions and notDataActions only take away from what actions grant, and are not read.
+func azureIAMNoWildcards(p *Plan) []Finding {
+	var out []Finding
+	for _, d := range ofType(p, typeRoleDefinition) {
+		if perms := get(d, "permissions"); perms.IsArray() {
+			for i, perm := range perms.ArrayValue() {
+				for _, key := range []string{"actions", "dataActions"} {
+					list := getAt(perm, key)
+					if !list.IsArray() {
+						continue
+					}
+					for j, a := range list.ArrayValue() {
+						if op := str(unwrap(a)); strings.Contains(op, "*") {
+							out = append(out, Finding{URN: d.URN, Property: fmt.Sprintf("permissions.%d.%s.%d", i, key, j),
+								Message: fmt.Sprintf("%s grants %q, a wildcard: list the operations the role needs", label(d), op)})
+						}
+					}
+				}
+			}
+		}
+		scopes := get(d, "assignableScopes")
+		if !scopes.IsArray() || len(scopes.ArrayValue()) == 0 {
+			out = append(out, Finding{URN: d.URN, Property: "assignableScopes",
+				Message: fmt.Sprintf("%s names no assignable scope: set assignableScopes to its resource group", label(d))})
+			continue
+		}
+		for i, sc := range scopes.ArrayValue() {
+			if s := str(unwrap(sc)); !azureResourceGroupScope.MatchString(s) {
+				out = append(out, Finding{URN: d.URN, Property: fmt.Sprintf("assignableScopes.%d", i),
+					Message: fmt.Sprintf("%s may be assigned at %q, broader than a resource group: assign it within the stack's resource group only", label(d), s)})
+			}
+		}
+	}
+	return out
+}
+
+// workspaceMinRetention and workspaceMaxRetention are the retention a Log Analytics workspace
+// (PerGB2018) takes, in days.
+const workspaceMinRetention, workspaceMaxRetention = 30, 730
+
+// azureLogRetention (log-retention): every Log Analytics workspace sets retentionInDays, within
+// 30 to 730 days; every Container Apps environment sends its apps' logs to a workspace of the
+// plan (appLogsConfiguration destination log-analytics, with that workspace's customerId); and
+// every Container App and Job runs in an environment of the plan. No other cloud asks more of
+// production than a set retention (AWS: at least 1 day), so production has the same floor.
+func azureLogRetention(p *Plan) []Finding {
+	var out []Finding
+	workspaces := map[string]bool{}
+	for _, w := range ofType(p, typeLogWorkspace) {
+		if id := getStr(w, "customerId"); id != "" {
+			workspaces[id] = true
+		}
+		// Read the inputs: Azure keeps an unset retention 30 days, but the stack must say it.
+		v := unwrap(w.Inputs["retentionInDays"])
+		switch {
+		case !v.IsNumber():
+			out = append(out, Finding{URN: w.URN, Property: "retentionInDays",
+				Message: fmt.Sprintf("%s does not set retentionInDays: set it, %d to %d days (nimbus:logRetentionDays)", label(w), workspaceMinRetention, workspaceMaxRetention)})
+		case v.NumberValue() < workspaceMinRetention || v.NumberValue() > workspaceMaxRetention:
+			out = append(out, Finding{URN: w.URN, Property: "retentionInDays",
+				Message: fmt.Sprintf("%s keeps logs %g days: Log Analytics takes %d to %d (nimbus:logRetentionDays)", label(w), v.NumberValue(), workspaceMinRetention, workspaceMaxRetention)})
+		}
+	}
+	envs := map[string]bool{}
+	for _, e := range ofType(p, typeAppEnvironment) {
+		envs[strings.ToLower(e.ID)] = true
+		if d := getStr(e, "appLogsConfiguration.destination"); d != "log-analytics" {
+			out = append(out, Finding{URN: e.URN, Property: "appLogsConfiguration.destination",
+				Message: fmt.Sprintf("%s sends its apps' logs to %q, not to a Log Analytics workspace of the plan: how long they are kept is not known; set destination log-analytics", label(e), d)})
+			continue
+		}
+		if id := getStr(e, "appLogsConfiguration.logAnalyticsConfiguration.customerId"); !workspaces[id] {
+			out = append(out, Finding{URN: e.URN, Property: "appLogsConfiguration.logAnalyticsConfiguration.customerId",
+				Message: fmt.Sprintf("%s logs to workspace %q, which is not a workspace of the plan: its retention is not checked", label(e), id)})
+		}
+	}
+	for _, a := range ofType(p, typeContainerApp, typeContainerAppJob) {
+		if id := getStr(a, "environmentId"); !envs[strings.ToLower(id)] {
+			out = append(out, Finding{URN: a.URN, Property: "environmentId",
+				Message: fmt.Sprintf("%s runs in %q, which is not an environment of the plan: where its logs go, and for how long, is not checked", label(a), id)})
+		}
+	}
+	return out
+}
+
+// azureSecretName is an environment variable name that holds a secret's value: the Kubernetes
+// names (secretName), a connection string, and a name ending in KEY (ACCOUNT_KEY, SHARED_KEY).
+var azureSecretName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|ACCESS_KEY|CREDENTIAL|API_KEY|CONNECTION_STRING|CONNSTR|(^|_)KEY$)`)
+
+// credentialValue is a value that carries a credential whatever its name: a URL with a password
+// (postgres://user:password@host/db), or a connection string with a key or a password
+// (Service Bus's SharedAccessKey=, Storage's AccountKey=, SharedAccessSignature=, Password=).
+var credentialValue = regexp.MustCompile(`(?i)(^[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@|(^|;)\s*(SharedAccessKey|AccountKey|SharedAccessSignature|Password|Pwd)\s*=)`)
+
+// secretAt reads the input at a path of map keys and list indexes, and whether it, or anything
+// that holds it, is a Pulumi secret.
+func secretAt(v resource.PropertyValue, parts ...string) (resource.PropertyValue, bool) {
+	secret := false
+	for i := 0; ; i++ {
+		for v.IsSecret() || v.IsOutput() {
+			if v.IsSecret() {
+				secret, v = true, v.SecretValue().Element
+			} else {
+				secret, v = secret || v.OutputValue().Secret, v.OutputValue().Element
+			}
+		}
+		if i == len(parts) {
+			return v, secret
+		}
+		switch {
+		case v.IsObject():
+			v = v.ObjectValue()[resource.PropertyKey(parts[i])]
+		case v.IsArray():
+			n, err := strconv.Atoi(parts[i])
+			if err != nil || n < 0 || n >= len(v.ArrayValue()) {
+				return resource.NewNullProperty(), secret
+			}
+			v = v.ArrayValue()[n]
+		default:
+			return resource.NewNullProperty(), secret
+		}
+	}
+}
+
+// literalSecret says why an environment entry's literal value is a secret's, or "".
+func literalSecret(name, value string) string {
+	switch {
+	case azureSecretName.MatchString(name):
+		return "is named like a secret"
+	case credentialValue.MatchString(value):
+		return "holds a credential (a password in a URL, or a key in a connection string)"
+	}
+	return ""
+}
+
+// azureNoLiteralSecrets (no-literal-secrets): no container env entry of a Container App or Job
+// (template.containers and initContainers) has a literal value that is a secret's: named like
+// one (azureSecretName) or carrying a credential (credentialValue); a secret reaches a container
+// by secretRef, and the services here take identities instead. No configuration.secrets entry
+// has a value written in the program (plaintext in the plan) rather than a Pulumi secret or a
+// Key Vault reference (keyVaultUrl). No deployment script environment variable named like a
+// secret is a plain value rather than secureValue.
+func azureNoLiteralSecrets(p *Plan) []Finding {
+	var out []Finding
+	for _, a := range ofType(p, typeContainerApp, typeContainerAppJob) {
+		outs := resource.NewProperty(a.Outputs)
+		for _, kind := range []string{"containers", "initContainers"} {
+			containers := getAt(outs, "template", kind)
+			if !containers.IsArray() {
+				continue
+			}
+			for i, c := range containers.ArrayValue() {
+				env := getAt(c, "env")
+				if !env.IsArray() {
+					continue
+				}
+				for j, e := range env.ArrayValue() {
+					name, v := str(getAt(e, "name")), getAt(e, "value")
+					if v.IsNull() {
+						continue
+					}
+					if why := literalSecret(name, str(v)); why != "" {
+						out = append(out, Finding{URN: a.URN, Property: fmt.Sprintf("template.%s.%d.env.%d.value", kind, i, j),
+							Message: fmt.Sprintf("%s sets %s as a literal value, which %s: anyone who can read the app reads it; use secretRef, or an identity", label(a), name, why)})
+					}
+				}
+			}
+		}
+		secrets, _ := secretAt(resource.NewProperty(a.Inputs), "configuration", "secrets")
+		if !secrets.IsArray() {
+			continue
+		}
+		for i := range secrets.ArrayValue() {
+			v, secret := secretAt(resource.NewProperty(a.Inputs), "configuration", "secrets", strconv.Itoa(i), "value")
+			if v.IsNull() || secret {
+				continue
+			}
+			name, _ := secretAt(resource.NewProperty(a.Inputs), "configuration", "secrets", strconv.Itoa(i), "name")
+			out = append(out, Finding{URN: a.URN, Property: fmt.Sprintf("configuration.secrets.%d.value", i),
+				Message: fmt.Sprintf("%s holds secret %q in plaintext: generate it (a Pulumi secret) or reference Key Vault (keyVaultUrl with an identity)", label(a), str(name))})
+		}
+	}
+	for _, s := range ofType(p, typeCliScript) {
+		vars := get(s, "environmentVariables")
+		if !vars.IsArray() {
+			continue
+		}
+		for i, e := range vars.ArrayValue() {
+			name, v := str(getAt(e, "name")), getAt(e, "value")
+			if v.IsNull() {
+				continue
+			}
+			if why := literalSecret(name, str(v)); why != "" {
+				out = append(out, Finding{URN: s.URN, Property: fmt.Sprintf("environmentVariables.%d.value", i),
+					Message: fmt.Sprintf("%s passes %s as a plain value, which %s: use secureValue", label(s), name, why)})
+			}
+		}
+	}
+	return out
+}
+
+// azureRequestsReadiness (container-requests-readiness): every Container App's and Job's
+// containers set resources.cpu and resources.memory (unset, Container Apps gives the default
+// 0.5 CPU and 1Gi whatever the function asked), and a Container App's have a Readiness or a
+// Startup probe (a replica gets no traffic before its startup probe passes). A Job's replica
+// serves nothing: it has no readiness to probe.
+func azureRequestsReadiness(p *Plan) []Finding {
+	var out []Finding
+	for _, a := range ofType(p, typeContainerApp, typeContainerAppJob) {
+		job := a.Type == typeContainerAppJob
+		containers := getAt(resource.NewProperty(a.Outputs), "template", "containers")
+		if !containers.IsArray() || len(containers.ArrayValue()) == 0 {
+			out = append(out, Finding{URN: a.URN, Property: "template.containers", Message: fmt.Sprintf("%s has no container", label(a))})
+			continue
+		}
+		for i, c := range containers.ArrayValue() {
+			for _, r := range []string{"cpu", "memory"} {
+				if getAt(c, "resources", r).IsNull() {
+					out = append(out, Finding{URN: a.URN, Property: fmt.Sprintf("template.containers.%d.resources.%s", i, r),
+						Message: fmt.Sprintf("%s sets no %s: Container Apps gives the default (0.5 CPU, 1Gi), not what the function asked (its memoryMb)", label(a), r)})
+				}
+			}
+			if job {
+				continue
+			}
+			probed := false
+			if probes := getAt(c, "probes"); probes.IsArray() {
+				for _, pr := range probes.ArrayValue() {
+					if t := str(getAt(pr, "type")); strings.EqualFold(t, "Readiness") || strings.EqualFold(t, "Startup") {
+						probed = true
+					}
+				}
+			}
+			if !probed {
+				out = append(out, Finding{URN: a.URN, Property: fmt.Sprintf("template.containers.%d.probes", i),
+					Message: fmt.Sprintf("%s has no Readiness or Startup probe: traffic may reach a replica before it can serve", label(a))})
+			}
+		}
+	}
+	return out
+}
+
+// tlsSSLModes are the libpq sslmodes that never connect without TLS.
+var tlsSSLModes = map[string]bool{"require": true, "verify-ca": true, "verify-full": true}
+
+// azurePoolerTLS (pooler-tls): no Flexible Server Configuration sets require_secure_transport
+// off (its default is on; the built-in PgBouncer runs on the server), and every Container App
+// or Job whose env has PREFIX_HOST naming a server of the plan sets PREFIX_SSLMODE to require,
+// verify-ca or verify-full (unset, libpq and pgx prefer TLS but fall back to plaintext).
+func azurePoolerTLS(p *Plan) []Finding {
+	var out []Finding
+	for _, c := range ofType(p, typeFlexibleConfig) {
+		if getStr(c, "configurationName") != "require_secure_transport" {
+			continue
+		}
+		if v := strings.ToLower(getStr(c, "value")); v != "on" && v != "true" && v != "1" {
+			out = append(out, Finding{URN: c.URN, Property: "value",
+				Message: fmt.Sprintf("%s sets require_secure_transport to %q on server %q: its server and its PgBouncer accept plaintext connections; leave it on", label(c), getStr(c, "value"), getStr(c, "serverName"))})
+		}
+	}
+	hosts := map[string]fakecloud.Resource{}
+	for _, s := range ofType(p, typeFlexibleServer) {
+		if h := getStr(s, "fullyQualifiedDomainName"); h != "" {
+			hosts[h] = s
+		}
+	}
+	for _, a := range ofType(p, typeContainerApp, typeContainerAppJob) {
+		env := appEnv(a)
+		var keys []string
+		for k := range env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			prefix, ok := strings.CutSuffix(k, "_HOST")
+			if !ok {
+				continue
+			}
+			s, ok := hosts[env[k]]
+			if !ok {
+				continue
+			}
+			if mode := env[prefix+"_SSLMODE"]; !tlsSSLModes[mode] {
+				out = append(out, Finding{URN: a.URN, Property: "template.containers.env." + prefix + "_SSLMODE",
+					Message: fmt.Sprintf("%s connects to %s with %s_SSLMODE %q: it may connect without TLS; set it to verify-full (or require)", label(a), label(s), prefix, mode)})
+			}
+		}
 	}
 	return out
 }

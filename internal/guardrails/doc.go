@@ -5,7 +5,11 @@
 // severity (error or warning), a description, and one check per cloud. The
 // cloud-neutral rule table is in rules.go; each cloud's checks live in one
 // file (aws.go) and are selected in one place, the checks map. A cloud that
-// has no check for a rule is reported by Unchecked, never silently passed.
+// has no check for a rule is reported by Unchecked, never silently passed. A
+// rule that has no meaning on a cloud (no such resource or mechanism there) is
+// declared so in that cloud's file with a one-line reason (azureNotApplicable)
+// and reported by NotApplicable instead of Unchecked; such a rule has no check
+// on that cloud.
 //
 // Evaluate runs every rule's check for the plan's cloud and returns the
 // violations, each naming the rule, its severity, the resource URN and the
@@ -79,4 +83,19 @@
 // for Cloud SQL and its managed pooling. The rules new with Kubernetes and GCP
 // (subscription-dead-letter, no-literal-secrets, container-requests-readiness,
 // dead-letter-grants, no-primitive-roles) have no AWS check.
+//
+// Azure (azure.go): besides the Service Bus, storage, role and Flexible Server
+// checks, iam-no-wildcards (a custom RoleDefinition has no "*" in any
+// permissions[].actions or dataActions entry, and every assignableScopes entry
+// is a resource group or a scope in one), log-retention (every Log Analytics
+// workspace sets retentionInDays within 30..730; every Container Apps
+// environment logs to a workspace of the plan; every app and job runs in an
+// environment of the plan), no-literal-secrets (no Container App or Job env
+// value named like a secret or carrying a credential, no configuration.secrets
+// value in plaintext, no deployment script variable named like a secret outside
+// secureValue), container-requests-readiness (cpu and memory on every container,
+// a Readiness or Startup probe on every app's) and pooler-tls
+// (require_secure_transport never off, every consumer's PREFIX_SSLMODE require,
+// verify-ca or verify-full). trigger-targets-alias, subscription-dead-letter and
+// dead-letter-grants are not applicable on Azure (azureNotApplicable says why).
 package guardrails

@@ -105,6 +105,18 @@ var checks = map[string]map[string]Check{
 	"kubernetes": kubernetesChecks,
 }
 
+// notApplicable are, per cloud, the rules that have no meaning there, each with a one-line
+// reason: reported by NotApplicable instead of as not checked.
+var notApplicable = map[string]map[string]string{
+	"azure": azureNotApplicable,
+}
+
+// Inapplicable is a rule that has no meaning on a cloud, and why.
+type Inapplicable struct {
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
+}
+
 // Rules returns the rule table.
 func Rules() []Rule { return append([]Rule(nil), rules...) }
 
@@ -129,15 +141,30 @@ func HasCheck(ruleID, cloud string) bool {
 }
 
 // Unchecked returns the ids of the rules that apply to the plan but have no
-// check for its cloud.
+// check for its cloud, leaving out those NotApplicable lists.
 func Unchecked(p *Plan) []string {
 	var out []string
 	for _, r := range rules {
 		if !r.appliesTo(p) {
 			continue
 		}
-		if !HasCheck(r.ID, p.Cloud) {
+		if _, na := notApplicable[p.Cloud][r.ID]; !HasCheck(r.ID, p.Cloud) && !na {
 			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+// NotApplicable returns the rules that apply to the plan but have no meaning on its cloud, in
+// rule order, each with the reason: what a report shows for them instead of "not checked".
+func NotApplicable(p *Plan) []Inapplicable {
+	var out []Inapplicable
+	for _, r := range rules {
+		if !r.appliesTo(p) {
+			continue
+		}
+		if why, ok := notApplicable[p.Cloud][r.ID]; ok {
+			out = append(out, Inapplicable{Rule: r.ID, Reason: why})
 		}
 	}
 	return out
