@@ -98,6 +98,12 @@ func markdownWith(p *Plan, tree, violations []string) string {
 	if len(p.Unchecked) > 0 {
 		fmt.Fprintf(&b, "\nNot checked on %s (no check for this cloud yet): %s\n", p.Cloud, "`"+strings.Join(p.Unchecked, "`, `")+"`")
 	}
+	if len(p.NotApplicable) > 0 {
+		fmt.Fprintf(&b, "\nNot applicable on %s:\n", p.Cloud)
+		for _, na := range p.NotApplicable {
+			fmt.Fprintf(&b, "- `%s`: %s\n", na.Rule, na.Reason)
+		}
+	}
 
 	b.WriteString("\n#### Architecture\n\n")
 	if diagram := Mermaid(p); len(diagram) <= mermaidLimit {

@@ -67,6 +67,8 @@ type Plan struct {
 	Generic map[string]int
 	// Unchecked lists the rules that apply but have no check for the cloud.
 	Unchecked []string
+	// NotApplicable lists the rules that apply but have no meaning on the cloud, with why.
+	NotApplicable []guardrails.Inapplicable
 }
 
 // Resource is one resource of the plan, in the shape of a Pulumi stack
@@ -170,6 +172,7 @@ func Run(opts Options) (*Plan, error) {
 	gp := &guardrails.Plan{Cloud: cloudName, Production: p.Production, Resources: raw}
 	p.Violations = guardrails.Evaluate(gp)
 	p.Unchecked = guardrails.Unchecked(gp)
+	p.NotApplicable = guardrails.NotApplicable(gp)
 	p.Resources = buildResources(cfg, region, dir, raw, outputs)
 	return p, nil
 }

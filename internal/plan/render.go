@@ -333,5 +333,8 @@ func Text(p *Plan) string {
 	if len(p.Unchecked) > 0 {
 		fmt.Fprintf(&b, "    not checked on %s (no check for this cloud yet): %s\n", p.Cloud, strings.Join(p.Unchecked, ", "))
 	}
+	for _, na := range p.NotApplicable {
+		fmt.Fprintf(&b, "    not applicable on %s: %s (%s)\n", p.Cloud, na.Rule, na.Reason)
+	}
 	return b.String()
 }

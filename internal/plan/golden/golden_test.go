@@ -140,3 +140,27 @@ func BenchmarkPlan(b *testing.B) {
 		})
 	}
 }
+
+// TestNotApplicableShown checks the plan names the rules that have no meaning on a cloud, with
+// why, in text and markdown, so a reviewer can tell "not applicable" from "not checked yet".
+func TestNotApplicableShown(t *testing.T) {
+	dir := projectDir(t)
+	p, err := plan.Run(golden.Options(dir, "dev-azure"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "markdown"} {
+		var buf bytes.Buffer
+		if err := plan.Render(&buf, p, format); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"trigger-targets-alias", "subscription-dead-letter", "dead-letter-grants", "Container Apps has no aliases"} {
+			if !strings.Contains(buf.String(), want) {
+				t.Errorf("the %s plan of dev-azure does not name %q as not applicable", format, want)
+			}
+		}
+		if strings.Contains(buf.String(), "no check for this cloud yet") {
+			t.Errorf("the %s plan of dev-azure still has rules with no Azure check", format)
+		}
+	}
+}
