@@ -87,10 +87,6 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	if a.ZoneRedundancy == nil {
 		a.ZoneRedundancy = pulumi.StringPtr("Disabled")
 	}
-	as := make([]pulumi.Alias, len(RegistryAliases))
-	for i, t := range RegistryAliases {
-		as[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	opts = append(opts, pulumi.Aliases(as))
+	opts = append(opts, rawres.Aliases(RegistryAliases))
 	return rawres.New[Registry](ctx, RegistryType, name, &a, opts...)
 }

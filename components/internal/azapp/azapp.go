@@ -90,7 +90,7 @@ var ManagedEnvironmentAliases = versioned("ManagedEnvironment", "20220101preview
 
 // NewManagedEnvironment registers an environment with the SDK's aliases.
 func NewManagedEnvironment(ctx *pulumi.Context, name string, args *ManagedEnvironmentArgs, opts ...pulumi.ResourceOption) (*ManagedEnvironment, error) {
-	opts = append(opts, aliases(ManagedEnvironmentAliases))
+	opts = append(opts, rawres.Aliases(ManagedEnvironmentAliases))
 	return rawres.New[ManagedEnvironment](ctx, ManagedEnvironmentType, name, args, opts...)
 }
 
@@ -301,7 +301,7 @@ func NewContainerApp(ctx *pulumi.Context, name string, args *ContainerAppArgs, o
 		t.Scale = &s
 		a.Template = &t
 	}
-	opts = append(opts, aliases(ContainerAppAliases))
+	opts = append(opts, rawres.Aliases(ContainerAppAliases))
 	return rawres.New[ContainerApp](ctx, ContainerAppType, name, &a, opts...)
 }
 
@@ -363,23 +363,11 @@ var JobAliases = versioned("Job", "20221101preview", "20230401preview", "2023050
 // NewJob registers a job with the SDK's aliases. TriggerType is required here, so the SDK's
 // default for an empty one (Manual) never applies.
 func NewJob(ctx *pulumi.Context, name string, args *JobArgs, opts ...pulumi.ResourceOption) (*Job, error) {
-	opts = append(opts, aliases(JobAliases))
+	opts = append(opts, rawres.Aliases(JobAliases))
 	return rawres.New[Job](ctx, JobType, name, args, opts...)
 }
 
 // versioned are the tokens azure-native:app/vVERSION:RESOURCE of versions.
 func versioned(resource string, versions ...string) []string {
-	out := make([]string, len(versions))
-	for i, v := range versions {
-		out[i] = "azure-native:app/v" + v + ":" + resource
-	}
-	return out
-}
-
-func aliases(types []string) pulumi.ResourceOption {
-	as := make([]pulumi.Alias, len(types))
-	for i, t := range types {
-		as[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	return pulumi.Aliases(as)
+	return AzureNative.Versioned("app", resource, versions...)
 }

@@ -88,10 +88,6 @@ func NewRoleAssignment(ctx *pulumi.Context, name string, args *RoleAssignmentArg
 	if a.PrincipalType == nil {
 		a.PrincipalType = pulumi.StringPtr("User")
 	}
-	as := make([]pulumi.Alias, len(RoleAssignmentAliases))
-	for i, t := range RoleAssignmentAliases {
-		as[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	opts = append(opts, pulumi.Aliases(as))
+	opts = append(opts, rawres.Aliases(RoleAssignmentAliases))
 	return rawres.New[RoleAssignment](ctx, RoleAssignmentType, name, &a, opts...)
 }

@@ -53,10 +53,6 @@ var ManagementLockByScopeAliases = func() []string {
 
 // NewManagementLockByScope registers a lock with the SDK's aliases.
 func NewManagementLockByScope(ctx *pulumi.Context, name string, args *ManagementLockByScopeArgs, opts ...pulumi.ResourceOption) (*ManagementLockByScope, error) {
-	as := make([]pulumi.Alias, len(ManagementLockByScopeAliases))
-	for i, t := range ManagementLockByScopeAliases {
-		as[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	opts = append(opts, pulumi.Aliases(as))
+	opts = append(opts, rawres.Aliases(ManagementLockByScopeAliases))
 	return rawres.New[ManagementLockByScope](ctx, ManagementLockByScopeType, name, args, opts...)
 }

@@ -57,10 +57,6 @@ var RoleDefinitionAliases = func() []string {
 
 // NewRoleDefinition registers a custom role with the SDK's aliases.
 func NewRoleDefinition(ctx *pulumi.Context, name string, args *RoleDefinitionArgs, opts ...pulumi.ResourceOption) (*RoleDefinition, error) {
-	as := make([]pulumi.Alias, len(RoleDefinitionAliases))
-	for i, t := range RoleDefinitionAliases {
-		as[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	opts = append(opts, pulumi.Aliases(as))
+	opts = append(opts, rawres.Aliases(RoleDefinitionAliases))
 	return rawres.New[RoleDefinition](ctx, RoleDefinitionType, name, args, opts...)
 }

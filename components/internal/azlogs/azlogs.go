@@ -59,11 +59,7 @@ var WorkspaceAliases = func() []string {
 
 // NewWorkspace registers a workspace with the SDK's aliases.
 func NewWorkspace(ctx *pulumi.Context, name string, args *WorkspaceArgs, opts ...pulumi.ResourceOption) (*Workspace, error) {
-	as := make([]pulumi.Alias, len(WorkspaceAliases))
-	for i, t := range WorkspaceAliases {
-		as[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	opts = append(opts, pulumi.Aliases(as))
+	opts = append(opts, rawres.Aliases(WorkspaceAliases))
 	return rawres.New[Workspace](ctx, WorkspaceType, name, args, opts...)
 }
 

@@ -119,7 +119,7 @@ var MetricAlertAliases = []string{
 
 // NewMetricAlert registers a metric alert.
 func NewMetricAlert(ctx *pulumi.Context, name string, args *MetricAlertArgs, opts ...pulumi.ResourceOption) (*MetricAlert, error) {
-	opts = append(opts, typeAliases(MetricAlertAliases))
+	opts = append(opts, rawres.Aliases(MetricAlertAliases))
 	return rawres.New[MetricAlert](ctx, MetricAlertType, name, args, opts...)
 }
 
@@ -185,15 +185,6 @@ func NewActionGroup(ctx *pulumi.Context, name string, args *ActionGroupArgs, opt
 	if a.Enabled == nil {
 		a.Enabled = pulumi.Bool(true)
 	}
-	opts = append(opts, typeAliases(ActionGroupAliases))
+	opts = append(opts, rawres.Aliases(ActionGroupAliases))
 	return rawres.New[ActionGroup](ctx, ActionGroupType, name, &a, opts...)
-}
-
-// typeAliases aliases each of types, as the SDK's NewX does.
-func typeAliases(types []string) pulumi.ResourceOption {
-	aliases := make([]pulumi.Alias, len(types))
-	for i, t := range types {
-		aliases[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	return pulumi.Aliases(aliases)
 }

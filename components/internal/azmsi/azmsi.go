@@ -57,10 +57,6 @@ var UserAssignedIdentityAliases = func() []string {
 
 // NewUserAssignedIdentity registers an identity with the SDK's aliases.
 func NewUserAssignedIdentity(ctx *pulumi.Context, name string, args *UserAssignedIdentityArgs, opts ...pulumi.ResourceOption) (*UserAssignedIdentity, error) {
-	as := make([]pulumi.Alias, len(UserAssignedIdentityAliases))
-	for i, t := range UserAssignedIdentityAliases {
-		as[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	opts = append(opts, pulumi.Aliases(as))
+	opts = append(opts, rawres.Aliases(UserAssignedIdentityAliases))
 	return rawres.New[UserAssignedIdentity](ctx, UserAssignedIdentityType, name, args, opts...)
 }

@@ -9,8 +9,6 @@
 package aznetwork
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/internal/rawres"
@@ -78,7 +76,7 @@ func (n *VirtualNetwork) SubnetID(name string) pulumi.StringOutput {
 
 // VirtualNetworkAliases are the types the SDK's NewVirtualNetwork aliases (the API-versioned
 // tokens), so that a stack made with a versioned token is not replaced.
-var VirtualNetworkAliases = versioned("network", "VirtualNetwork",
+var VirtualNetworkAliases = AzureNative.Versioned("network", "VirtualNetwork",
 	"20150501preview", "20150615", "20160330", "20160601", "20160901", "20161201", "20170301",
 	"20170601", "20170801", "20170901", "20171001", "20171101", "20180101", "20180201", "20180401",
 	"20180601", "20180701", "20180801", "20181001", "20181101", "20181201", "20190201", "20190401",
@@ -100,7 +98,7 @@ func NewVirtualNetwork(ctx *pulumi.Context, name string, args *VirtualNetworkArg
 	if a.EnableVmProtection == nil {
 		a.EnableVmProtection = pulumi.BoolPtr(false)
 	}
-	opts = append(opts, aliases(VirtualNetworkAliases))
+	opts = append(opts, rawres.Aliases(VirtualNetworkAliases))
 	return rawres.New[VirtualNetwork](ctx, VirtualNetworkType, name, &a, opts...)
 }
 
@@ -127,13 +125,13 @@ type PrivateZone struct {
 
 // PrivateZoneAliases are the types the SDK's NewPrivateZone aliases (it moved from the network
 // module to privatedns).
-var PrivateZoneAliases = append(versioned("network", "PrivateZone", "20200601", "20240601"), append(
+var PrivateZoneAliases = append(AzureNative.Versioned("network", "PrivateZone", "20200601", "20240601"), append(
 	[]string{"azure-native:network:PrivateZone"},
-	versioned("privatedns", "PrivateZone", "20180901", "20200101", "20200601", "20240601")...)...)
+	AzureNative.Versioned("privatedns", "PrivateZone", "20180901", "20200101", "20200601", "20240601")...)...)
 
 // NewPrivateZone registers a private DNS zone with the SDK's aliases.
 func NewPrivateZone(ctx *pulumi.Context, name string, args *PrivateZoneArgs, opts ...pulumi.ResourceOption) (*PrivateZone, error) {
-	opts = append(opts, aliases(PrivateZoneAliases))
+	opts = append(opts, rawres.Aliases(PrivateZoneAliases))
 	return rawres.New[PrivateZone](ctx, PrivateZoneType, name, args, opts...)
 }
 
@@ -168,29 +166,12 @@ type VirtualNetworkLink struct {
 }
 
 // VirtualNetworkLinkAliases are the types the SDK's NewVirtualNetworkLink aliases.
-var VirtualNetworkLinkAliases = append(versioned("network", "VirtualNetworkLink", "20200601", "20240601"), append(
+var VirtualNetworkLinkAliases = append(AzureNative.Versioned("network", "VirtualNetworkLink", "20200601", "20240601"), append(
 	[]string{"azure-native:network:VirtualNetworkLink"},
-	versioned("privatedns", "VirtualNetworkLink", "20180901", "20200101", "20200601", "20240601")...)...)
+	AzureNative.Versioned("privatedns", "VirtualNetworkLink", "20180901", "20200101", "20200601", "20240601")...)...)
 
 // NewVirtualNetworkLink registers a link with the SDK's aliases.
 func NewVirtualNetworkLink(ctx *pulumi.Context, name string, args *VirtualNetworkLinkArgs, opts ...pulumi.ResourceOption) (*VirtualNetworkLink, error) {
-	opts = append(opts, aliases(VirtualNetworkLinkAliases))
+	opts = append(opts, rawres.Aliases(VirtualNetworkLinkAliases))
 	return rawres.New[VirtualNetworkLink](ctx, VirtualNetworkLinkType, name, args, opts...)
-}
-
-// versioned are the tokens azure-native:MODULE/vVERSION:RESOURCE of versions.
-func versioned(module, resource string, versions ...string) []string {
-	out := make([]string, len(versions))
-	for i, v := range versions {
-		out[i] = fmt.Sprintf("azure-native:%s/v%s:%s", module, v, resource)
-	}
-	return out
-}
-
-func aliases(types []string) pulumi.ResourceOption {
-	as := make([]pulumi.Alias, len(types))
-	for i, t := range types {
-		as[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	return pulumi.Aliases(as)
 }

@@ -10,8 +10,6 @@
 package azpostgres
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/internal/rawres"
@@ -148,7 +146,7 @@ func NewServer(ctx *pulumi.Context, name string, args *ServerArgs, opts ...pulum
 		}
 		a.HighAvailability = &h
 	}
-	opts = append(opts, aliases(ServerAliases))
+	opts = append(opts, rawres.Aliases(ServerAliases))
 	return rawres.New[Server](ctx, ServerType, name, &a, opts...)
 }
 
@@ -178,7 +176,7 @@ var DatabaseAliases = versioned("Database", "20171201", "20201105preview", "2021
 
 // NewDatabase registers a database with the SDK's aliases.
 func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...pulumi.ResourceOption) (*Database, error) {
-	opts = append(opts, aliases(DatabaseAliases))
+	opts = append(opts, rawres.Aliases(DatabaseAliases))
 	return rawres.New[Database](ctx, DatabaseType, name, args, opts...)
 }
 
@@ -213,7 +211,7 @@ var ConfigurationAliases = versioned("Configuration", "20171201", "20210601", "2
 
 // NewConfiguration registers a server parameter with the SDK's aliases.
 func NewConfiguration(ctx *pulumi.Context, name string, args *ConfigurationArgs, opts ...pulumi.ResourceOption) (*Configuration, error) {
-	opts = append(opts, aliases(ConfigurationAliases))
+	opts = append(opts, rawres.Aliases(ConfigurationAliases))
 	return rawres.New[Configuration](ctx, ConfigurationType, name, args, opts...)
 }
 
@@ -256,23 +254,11 @@ var AdministratorAliases = append(versioned("AdministratorsMicrosoftEntra", "202
 
 // NewAdministrator registers an Entra administrator with the SDK's aliases.
 func NewAdministrator(ctx *pulumi.Context, name string, args *AdministratorArgs, opts ...pulumi.ResourceOption) (*Administrator, error) {
-	opts = append(opts, aliases(AdministratorAliases))
+	opts = append(opts, rawres.Aliases(AdministratorAliases))
 	return rawres.New[Administrator](ctx, AdministratorType, name, args, opts...)
 }
 
 // versioned are the tokens azure-native:dbforpostgresql/vVERSION:RESOURCE of versions.
 func versioned(resource string, versions ...string) []string {
-	out := make([]string, len(versions))
-	for i, v := range versions {
-		out[i] = fmt.Sprintf("azure-native:dbforpostgresql/v%s:%s", v, resource)
-	}
-	return out
-}
-
-func aliases(types []string) pulumi.ResourceOption {
-	as := make([]pulumi.Alias, len(types))
-	for i, t := range types {
-		as[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	return pulumi.Aliases(as)
+	return AzureNative.Versioned("dbforpostgresql", resource, versions...)
 }

@@ -8,8 +8,6 @@
 package azresources
 
 import (
-	"fmt"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/internal/rawres"
@@ -47,7 +45,7 @@ var ResourceGroupAliases = versioned("ResourceGroup",
 
 // NewResourceGroup registers a resource group with the SDK's aliases.
 func NewResourceGroup(ctx *pulumi.Context, name string, args *ResourceGroupArgs, opts ...pulumi.ResourceOption) (*ResourceGroup, error) {
-	opts = append(opts, aliases(ResourceGroupAliases))
+	opts = append(opts, rawres.Aliases(ResourceGroupAliases))
 	return rawres.New[ResourceGroup](ctx, ResourceGroupType, name, args, opts...)
 }
 
@@ -140,23 +138,11 @@ func NewAzureCliScript(ctx *pulumi.Context, name string, args *AzureCliScriptArg
 	if a.Timeout == nil {
 		a.Timeout = pulumi.StringPtr("P1D")
 	}
-	opts = append(opts, aliases(AzureCliScriptAliases))
+	opts = append(opts, rawres.Aliases(AzureCliScriptAliases))
 	return rawres.New[AzureCliScript](ctx, AzureCliScriptType, name, &a, opts...)
 }
 
 // versioned are the tokens azure-native:resources/vVERSION:RESOURCE of versions.
 func versioned(resource string, versions ...string) []string {
-	out := make([]string, len(versions))
-	for i, v := range versions {
-		out[i] = fmt.Sprintf("azure-native:resources/v%s:%s", v, resource)
-	}
-	return out
-}
-
-func aliases(types []string) pulumi.ResourceOption {
-	as := make([]pulumi.Alias, len(types))
-	for i, t := range types {
-		as[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	return pulumi.Aliases(as)
+	return AzureNative.Versioned("resources", resource, versions...)
 }

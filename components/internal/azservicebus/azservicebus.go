@@ -92,7 +92,7 @@ func NewNamespace(ctx *pulumi.Context, name string, args *NamespaceArgs, opts ..
 	if a.PublicNetworkAccess == nil {
 		a.PublicNetworkAccess = pulumi.StringPtr("Enabled")
 	}
-	opts = append(opts, typeAliases(NamespaceAliases))
+	opts = append(opts, rawres.Aliases(NamespaceAliases))
 	return rawres.New[Namespace](ctx, NamespaceType, name, &a, opts...)
 }
 
@@ -148,15 +148,6 @@ var QueueAliases = []string{
 
 // NewQueue registers a queue.
 func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.ResourceOption) (*Queue, error) {
-	opts = append(opts, typeAliases(QueueAliases))
+	opts = append(opts, rawres.Aliases(QueueAliases))
 	return rawres.New[Queue](ctx, QueueType, name, args, opts...)
-}
-
-// typeAliases aliases each of types, as the SDK's NewX does.
-func typeAliases(types []string) pulumi.ResourceOption {
-	aliases := make([]pulumi.Alias, len(types))
-	for i, t := range types {
-		aliases[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	return pulumi.Aliases(aliases)
 }

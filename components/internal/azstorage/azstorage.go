@@ -56,7 +56,7 @@ type StorageAccount struct {
 
 // NewStorageAccount registers a storage account with the SDK's aliases.
 func NewStorageAccount(ctx *pulumi.Context, name string, args *StorageAccountArgs, opts ...pulumi.ResourceOption) (*StorageAccount, error) {
-	opts = append(opts, aliases(StorageAccountAliases))
+	opts = append(opts, rawres.Aliases(StorageAccountAliases))
 	return rawres.New[StorageAccount](ctx, StorageAccountType, name, args, opts...)
 }
 
@@ -82,7 +82,7 @@ type BlobContainer struct {
 
 // NewBlobContainer registers a container with the SDK's aliases.
 func NewBlobContainer(ctx *pulumi.Context, name string, args *BlobContainerArgs, opts ...pulumi.ResourceOption) (*BlobContainer, error) {
-	opts = append(opts, aliases(BlobContainerAliases))
+	opts = append(opts, rawres.Aliases(BlobContainerAliases))
 	return rawres.New[BlobContainer](ctx, BlobContainerType, name, args, opts...)
 }
 
@@ -150,16 +150,8 @@ type ManagementPolicy struct {
 
 // NewManagementPolicy registers a lifecycle policy with the SDK's aliases.
 func NewManagementPolicy(ctx *pulumi.Context, name string, args *ManagementPolicyArgs, opts ...pulumi.ResourceOption) (*ManagementPolicy, error) {
-	opts = append(opts, aliases(ManagementPolicyAliases))
+	opts = append(opts, rawres.Aliases(ManagementPolicyAliases))
 	return rawres.New[ManagementPolicy](ctx, ManagementPolicyType, name, args, opts...)
-}
-
-func aliases(types []string) pulumi.ResourceOption {
-	as := make([]pulumi.Alias, len(types))
-	for i, t := range types {
-		as[i] = pulumi.Alias{Type: pulumi.String(t)}
-	}
-	return pulumi.Aliases(as)
 }
 
 // The types the SDK's NewX alias (the API-versioned tokens), read from its source at v3.16.0.

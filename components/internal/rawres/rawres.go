@@ -40,6 +40,26 @@ type Package struct {
 	Version string
 }
 
+// Versioned are the API-versioned tokens NAME:MODULE/vVERSION:RESOURCE of versions, the
+// types a generated SDK's NewX aliases (azure-native's "azure-native:network/v20240101:VirtualNetwork"),
+// so that a stack made with a versioned token is not replaced.
+func (p Package) Versioned(module, resource string, versions ...string) []string {
+	out := make([]string, len(versions))
+	for i, v := range versions {
+		out[i] = fmt.Sprintf("%s:%s/v%s:%s", p.Name, module, v, resource)
+	}
+	return out
+}
+
+// Aliases is the option aliasing a resource to each of types, as a generated SDK's NewX adds it.
+func Aliases(types []string) pulumi.ResourceOption {
+	as := make([]pulumi.Alias, len(types))
+	for i, t := range types {
+		as[i] = pulumi.Alias{Type: pulumi.String(t)}
+	}
+	return pulumi.Aliases(as)
+}
+
 // Type is one resource type of a package, with input struct A.
 type Type[A any] struct {
 	Package Package

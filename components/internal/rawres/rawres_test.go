@@ -147,3 +147,12 @@ func TestFields(t *testing.T) {
 		t.Errorf("untagged and unsupported fields must be refused by name, got %v", err)
 	}
 }
+
+// TestVersioned checks the API-versioned tokens are the generated SDKs' form.
+func TestVersioned(t *testing.T) {
+	got := rawres.Package{Name: "azure-native", Version: "3.16.0"}.Versioned("app", "Job", "20230501", "20250101")
+	want := []string{"azure-native:app/v20230501:Job", "azure-native:app/v20250101:Job"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("versioned tokens (-want +got):\n%s", diff)
+	}
+}
