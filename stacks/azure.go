@@ -9,11 +9,11 @@ import (
 
 	"github.com/nimbus-iac/nimbus/components/bucket"
 	"github.com/nimbus-iac/nimbus/components/database"
+	"github.com/nimbus-iac/nimbus/components/foundation"
 	"github.com/nimbus-iac/nimbus/components/function"
 	"github.com/nimbus-iac/nimbus/components/link"
 	"github.com/nimbus-iac/nimbus/components/network"
 	"github.com/nimbus-iac/nimbus/components/queue"
-	"github.com/nimbus-iac/nimbus/components/resourcegroup"
 )
 
 // azureImages are the functions' container images on Azure, by the names oci/DIGESTS gives them.
@@ -50,7 +50,7 @@ func azureCloud(ctx *pulumi.Context, cfg *Config) (*Cloud, error) {
 	if rgName == "" {
 		rgName = "nimbus-" + ctx.Stack()
 	}
-	rg, err := resourcegroup.NewAzure(ctx, "nimbus", &resourcegroup.Args{Name: rgName, Location: location})
+	rg, err := foundation.NewAzure(ctx, "nimbus", &foundation.AzureArgs{Name: rgName, Location: location})
 	if err != nil {
 		return nil, err
 	}

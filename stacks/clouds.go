@@ -8,14 +8,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp"
-	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp/artifactregistry"
-	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp/projects"
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/bucket"
 	"github.com/nimbus-iac/nimbus/components/database"
+	"github.com/nimbus-iac/nimbus/components/foundation"
 	"github.com/nimbus-iac/nimbus/components/function"
 	"github.com/nimbus-iac/nimbus/components/network"
 	"github.com/nimbus-iac/nimbus/components/queue"
@@ -94,16 +91,9 @@ func kubernetesCloud(ctx *pulumi.Context, cfg *Config) (*Cloud, error) {
 		}
 		refs[fn] = strings.TrimSuffix(k.Registry, "/") + "/" + image + "@" + d
 	}
-	pargs := &kubernetes.ProviderArgs{}
-	if k.Context != "" {
-		pargs.Context = pulumi.StringPtr(k.Context)
-	}
-	if k.RenderDir != "" {
-		pargs.RenderYamlToDirectory = pulumi.StringPtr(k.RenderDir)
-	}
-	provider, err := kubernetes.NewProvider(ctx, "kubernetes", pargs)
+	provider, err := foundation.NewKubernetes(ctx, "kubernetes", &foundation.KubernetesArgs{Context: k.Context, RenderDir: k.RenderDir})
 	if err != nil {
-		return nil, fmt.Errorf("cannot create the kubernetes provider: %w", err)
+		return nil, err
 	}
 	use := pulumi.Providers(provider)
 
@@ -168,44 +158,19 @@ func gcpCloud(ctx *pulumi.Context, cfg *Config) (*Cloud, error) {
 	if err != nil {
 		return nil, err
 	}
-	registry := fmt.Sprintf("%s-docker.pkg.dev/%s/%s", region, project, g.Repository)
+	base, err := foundation.NewGCP(ctx, "gcp", &foundation.GCPArgs{Project: project, Region: region, APIs: gcpAPIs, Repository: g.Repository})
+	if err != nil {
+		return nil, err
+	}
 	refs := map[string]string{}
 	for fn, image := range gcpImages {
 		d, ok := digests[image]
 		if !ok {
 			return nil, fmt.Errorf("%s/oci/DIGESTS has no %s image (build it with `make artifacts`)", cfg.ArtifactsDir, image)
 		}
-		refs[fn] = registry + "/" + image + "@" + d
+		refs[fn] = base.Registry + "/" + image + "@" + d
 	}
-	var apis []pulumi.Resource
-	for _, api := range gcpAPIs {
-		svc, err := projects.NewService(ctx, strings.TrimSuffix(api, ".googleapis.com"), &projects.ServiceArgs{
-			Project: pulumi.String(project),
-			Service: pulumi.String(api),
-			// Other stacks of the project may use it: destroying this one leaves it on.
-			DisableOnDestroy: pulumi.Bool(false),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("cannot enable %s: %w", api, err)
-		}
-		apis = append(apis, svc)
-	}
-	provider, err := gcp.NewProvider(ctx, "gcp", &gcp.ProviderArgs{
-		Project: pulumi.String(project),
-		Region:  pulumi.String(region),
-	}, pulumi.DependsOn(apis))
-	if err != nil {
-		return nil, fmt.Errorf("cannot create the gcp provider: %w", err)
-	}
-	use := pulumi.Providers(provider)
-	if _, err := artifactregistry.NewRepository(ctx, "images", &artifactregistry.RepositoryArgs{
-		Location:     pulumi.String(region),
-		RepositoryId: pulumi.String(g.Repository),
-		Format:       pulumi.String("DOCKER"),
-		Description:  pulumi.String("The nimbus functions' container images, pushed with artifact.Push"),
-	}, pulumi.Provider(provider)); err != nil {
-		return nil, fmt.Errorf("cannot create the Artifact Registry repository %s: %w", g.Repository, err)
-	}
+	use := pulumi.Providers(base.Provider)
 	net := network.GCP{Region: region}
 	store := bucket.GCP{Location: region}
 	q := queue.PubSub{MinBackoff: g.MinBackoff, MaxBackoff: g.MaxBackoff}

@@ -1,4 +1,4 @@
-package resourcegroup_test
+package foundation_test
 
 import (
 	"testing"
@@ -7,22 +7,22 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/componenttest"
-	"github.com/nimbus-iac/nimbus/components/resourcegroup"
+	"github.com/nimbus-iac/nimbus/components/foundation"
 	"github.com/nimbus-iac/nimbus/internal/fakecloud"
 )
 
 func TestNewAzure(t *testing.T) {
 	for name, tc := range map[string]struct {
-		args     resourcegroup.Args
+		args     foundation.AzureArgs
 		wantName string
 	}{
-		"exact":     {args: resourcegroup.Args{Name: "nimbus-prod", Location: "westeurope", Tags: map[string]string{"stack": "prod"}}, wantName: "nimbus-prod"},
-		"autonamed": {args: resourcegroup.Args{Location: "westeurope"}},
+		"exact":     {args: foundation.AzureArgs{Name: "nimbus-prod", Location: "westeurope", Tags: map[string]string{"stack": "prod"}}, wantName: "nimbus-prod"},
+		"autonamed": {args: foundation.AzureArgs{Location: "westeurope"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var outs map[string]any
 			r := componenttest.Run(t, func(ctx *pulumi.Context) error {
-				g, err := resourcegroup.NewAzure(ctx, "nimbus", &tc.args)
+				g, err := foundation.NewAzure(ctx, "nimbus", &tc.args)
 				if err != nil {
 					return err
 				}
@@ -50,7 +50,7 @@ func TestNewAzure(t *testing.T) {
 
 func TestNewAzureInvalid(t *testing.T) {
 	componenttest.AssertRejected(t, func(ctx *pulumi.Context) error {
-		_, err := resourcegroup.NewAzure(ctx, "nimbus", &resourcegroup.Args{Name: "bad name.", Location: "West Europe"})
+		_, err := foundation.NewAzure(ctx, "nimbus", &foundation.AzureArgs{Name: "bad name.", Location: "West Europe"})
 		return err
 	},
 		`resource group "nimbus": Name must be 1 to 90 letters, digits and . _ - ( ), not ending in a period, got "bad name."`,
@@ -64,7 +64,7 @@ func TestSubscriptionOf(t *testing.T) {
 		"resourceGroups/g":                    "",
 		"":                                    "",
 	} {
-		if got := resourcegroup.SubscriptionOf(id); got != want {
+		if got := foundation.SubscriptionOf(id); got != want {
 			t.Errorf("SubscriptionOf(%q) = %q, want %q", id, got, want)
 		}
 	}

@@ -1,4 +1,4 @@
-package resourcegroup
+package foundation
 
 import (
 	"fmt"
@@ -11,8 +11,8 @@ import (
 	"github.com/nimbus-iac/nimbus/components/internal/check"
 )
 
-// Group is an Azure resource group.
-type Group struct {
+// AzureGroup is an Azure resource group.
+type AzureGroup struct {
 	// Name is the group's name, every component's ResourceGroupName.
 	Name pulumi.StringOutput
 	// ID is its ARM id, /subscriptions/S/resourceGroups/NAME.
@@ -23,8 +23,8 @@ type Group struct {
 	Resource pulumi.Resource
 }
 
-// Args describe a resource group.
-type Args struct {
+// AzureArgs describe a resource group.
+type AzureArgs struct {
 	// Name is the exact name, 1 to 90 letters, digits and . _ - ( ), not ending in a period;
 	// empty autonames it from the resource name.
 	Name string
@@ -40,10 +40,10 @@ var (
 	location  = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
 )
 
-// NewAzure creates a resource group.
-func NewAzure(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Group, error) {
+// NewAzure creates the stack's resource group.
+func NewAzure(ctx *pulumi.Context, name string, args *AzureArgs, opts ...pulumi.ResourceOption) (*AzureGroup, error) {
 	if args == nil {
-		args = &Args{}
+		args = &AzureArgs{}
 	}
 	p := check.For("resource group", name)
 	if args.Name != "" && !groupName.MatchString(args.Name) {
@@ -67,7 +67,7 @@ func NewAzure(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 		return nil, fmt.Errorf("cannot create resource group %q: %w", name, err)
 	}
 	id := rg.ID().ToStringOutput()
-	return &Group{
+	return &AzureGroup{
 		Name:           rg.Name,
 		ID:             id,
 		SubscriptionID: id.ApplyT(SubscriptionOf).(pulumi.StringOutput),
