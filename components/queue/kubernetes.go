@@ -85,11 +85,11 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *QueueArgs, opts ...
 		return nil, err
 	}
 	parent := pulumi.Parent(q)
-	main, mainURL, err := k.broker(ctx, name, parent)
+	main, mainURL, err := knativeBroker(k, ctx, name, parent)
 	if err != nil {
 		return nil, err
 	}
-	dlq, dlqURL, err := k.broker(ctx, name+"-dlq", parent)
+	dlq, dlqURL, err := knativeBroker(k, ctx, name+"-dlq", parent)
 	if err != nil {
 		return nil, err
 	}
@@ -104,11 +104,14 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *QueueArgs, opts ...
 	return q, q.finish(ctx)
 }
 
-// broker creates one Broker and returns it with its ingress URL: status.address.url once
+// knativeBroker creates one Broker and returns it with its ingress URL: status.address.url once
 // Knative's controller set it, else the URL Knative documents for the class, computed from the
 // namespace and name (with no controller, as in a plan or on an API server alone, status stays
-// empty).
-func (k Knative) broker(ctx *pulumi.Context, name string, parent pulumi.ResourceOption) (*apiextensions.CustomResource, pulumi.StringOutput, error) {
+// empty). It is a function, not a method of Knative: a method whose signature names a generated
+// SDK resource type makes every package using Knative instantiate the SDK's generic output
+// methods for every builtin type (about 7,500 functions, 5 s of the stacks package's compile;
+// docs/benchmarks.md).
+func knativeBroker(k Knative, ctx *pulumi.Context, name string, parent pulumi.ResourceOption) (*apiextensions.CustomResource, pulumi.StringOutput, error) {
 	spec := kubernetes.UntypedArgs{}
 	host := "broker-ingress.knative-eventing.svc.cluster.local"
 	if k.BrokerClass == BrokerKafka {
