@@ -45,8 +45,9 @@ const (
 	ContainerAppsDefaultMaxReplicas = 10
 	// ContainerAppsMaxGrace is the longest termination grace period nimbus gives a replica.
 	ContainerAppsMaxGrace = 600
-	// containerPort is the port the servers listen on and the probes ask.
-	containerPort = 8080
+	// PortEnv is the variable holding the port a service's server listens on (the functions'
+	// servers default to 8080).
+	PortEnv = "PORT"
 	// graceReserve is the part of the termination grace beyond SHUTDOWN_GRACE, and of
 	// SHUTDOWN_GRACE beyond TimeoutSeconds: the worker keeps 5 s of SHUTDOWN_GRACE to abandon
 	// what it could not finish (functions/azure/containerapps.SettleReserve), and the process
@@ -357,7 +358,7 @@ type azureLink struct {
 }
 
 // reservedAzureEnv are the variables New sets itself.
-var reservedAzureEnv = []string{AzureClientIDEnv, ShutdownGraceEnv, RunTimeoutEnv}
+var reservedAzureEnv = []string{AzureClientIDEnv, ShutdownGraceEnv, RunTimeoutEnv, PortEnv}
 
 func (c ContainerApps) check(name string, a FunctionArgs) (containerAppsConsumer, error) {
 	var on containerAppsConsumer
@@ -439,7 +440,7 @@ func (c ContainerApps) check(name string, a FunctionArgs) (containerAppsConsumer
 	// subscription's MaxConcurrency caps the replicas at MaxConcurrency / the jobs a replica
 	// holds at once, rounded up: ReceiveConcurrency for a receive loop (a binding that scales it
 	// on a queue), else the requests per replica, lowered to at most MaxConcurrency.
-	on.concurrency, on.minReplicas = c.Concurrency, a.WarmInstances
+	on.concurrency, on.minReplicas = a.concurrency(c.Concurrency), a.WarmInstances
 	on.maxReplicas = a.MaxInstances
 	if on.maxReplicas == 0 {
 		on.maxReplicas = max(ContainerAppsDefaultMaxReplicas, a.WarmInstances, a.WarmMax)
@@ -458,6 +459,16 @@ func (c ContainerApps) check(name string, a FunctionArgs) (containerAppsConsumer
 		}
 	}
 	on.cpu, on.memory = consumptionSize(a.MemoryMB)
+	if ct := a.Container; ct != nil && ct.CPU > 0 {
+		// A service names its CPU: the Consumption profile pairs it with 2 GiB per CPU.
+		if ct.CPU%250 != 0 || ct.CPU > 4000 {
+			return on, fmt.Errorf("function %q: CPU must be a multiple of 250 up to 4000 on Container Apps (the Consumption profile's sizes, 0.25 to 4 CPU), got %d", name, ct.CPU)
+		}
+		if want := ct.CPU * 2048 / 1000; a.MemoryMB != want {
+			return on, fmt.Errorf("function %q: MemoryMB must be %d with CPU %d on Container Apps (the Consumption profile's fixed 2 GiB per CPU), got %d", name, want, ct.CPU, a.MemoryMB)
+		}
+		on.cpu, on.memory = float64(ct.CPU)/1000, strconv.FormatFloat(float64(ct.CPU)/500, 'f', -1, 64)+"Gi"
+	}
 	return on, nil
 }
 
@@ -544,7 +555,7 @@ func (c ContainerApps) New(ctx *pulumi.Context, name string, args *FunctionArgs,
 	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(fn)
+	parent := fn.parent()
 	id := c.Identities[name]
 	if id == nil {
 		if id, err = NewAzureIdentity(ctx, name, &AzureIdentityArgs{ResourceGroupName: c.ResourceGroupName, Location: c.Location}, parent); err != nil {
@@ -578,6 +589,15 @@ func (c ContainerApps) New(ctx *pulumi.Context, name string, args *FunctionArgs,
 		rules = append(rules, azapp.ScaleRuleArgs{
 			Name: pulumi.String("http"),
 			Http: &azapp.HttpScaleRuleArgs{Metadata: pulumi.StringMap{"concurrentRequests": pulumi.String(strconv.Itoa(on.concurrency))}},
+		})
+	}
+	if ct := a.Container; ct != nil && ct.TargetCPUPercent > 0 {
+		// KEDA's cpu scaler: the replicas' average CPU utilisation the service keeps.
+		rules = append(rules, azapp.ScaleRuleArgs{
+			Name: pulumi.String("cpu"),
+			Custom: &azapp.CustomScaleRuleArgs{Type: pulumi.String("cpu"), Metadata: pulumi.StringMap{
+				"type": pulumi.String("Utilization"), "value": pulumi.String(strconv.Itoa(ct.TargetCPUPercent)),
+			}},
 		})
 	}
 	for _, al := range on.bindings {
@@ -614,6 +634,9 @@ func (c ContainerApps) New(ctx *pulumi.Context, name string, args *FunctionArgs,
 		env[k] = link.Plain(pulumi.String(v))
 	}
 	env[AzureClientIDEnv] = link.Plain(id.ClientID)
+	if a.Container != nil {
+		env[PortEnv] = link.Plain(pulumi.String(strconv.Itoa(a.port())))
+	}
 	// The servers finish work in flight for SHUTDOWN_GRACE after SIGTERM; the replica gets
 	// graceReserve more to exit. The worker keeps graceReserve of SHUTDOWN_GRACE to settle, so
 	// a job of TimeoutSeconds started before SIGTERM may finish.
@@ -651,7 +674,7 @@ func (c ContainerApps) New(ctx *pulumi.Context, name string, args *FunctionArgs,
 	}
 
 	healthz := func() *azapp.ContainerAppProbeHttpGetArgs {
-		return &azapp.ContainerAppProbeHttpGetArgs{Path: pulumi.String("/healthz"), Port: pulumi.Int(containerPort)}
+		return &azapp.ContainerAppProbeHttpGetArgs{Path: pulumi.String(a.healthPath()), Port: pulumi.Int(a.port())}
 	}
 	container.Probes = []azapp.ContainerAppProbeArgs{
 		// Up to 30 s to start (failureThreshold is at most 10 on Container Apps).
@@ -668,9 +691,12 @@ func (c ContainerApps) New(ctx *pulumi.Context, name string, args *FunctionArgs,
 		if c.ExternalIngress != nil {
 			external = *c.ExternalIngress
 		}
+		if a.Container != nil && !a.Container.Public {
+			external = false
+		}
 		cfg.Ingress = &azapp.IngressArgs{
 			External:      pulumi.Bool(external),
-			TargetPort:    pulumi.Int(containerPort),
+			TargetPort:    pulumi.Int(a.port()),
 			Transport:     pulumi.String("auto"),
 			AllowInsecure: pulumi.Bool(false),
 		}

@@ -22,7 +22,8 @@ type Constructor func(ctx *pulumi.Context, name string, args *FunctionArgs, opts
 
 // FunctionArgs describe a function. Zero values take the documented defaults.
 type FunctionArgs struct {
-	// Code is the deployment artifact (on AWS a zip archive holding `bootstrap`). Required.
+	// Code is the deployment artifact (on AWS a zip archive holding `bootstrap`). Required, but
+	// for a service's Container (its image is the code).
 	Code pulumi.Archive
 	// CodeHash is the artifact's SHA-256, hex; a change redeploys the code. Required.
 	CodeHash string
@@ -58,6 +59,9 @@ type FunctionArgs struct {
 	// with the previous code still serving. Nil: the live revision moves as soon as the code is
 	// published.
 	DeployAfter []pulumi.Resource
+	// Container, when set, deploys the container as a long-running service for package service
+	// (see ContainerArgs); only the container platforms take it.
+	Container *ContainerArgs
 }
 
 // HTTPArgs expose a function over HTTP.
@@ -100,7 +104,13 @@ type Function struct {
 	// RunOnDeploy. Pass it in another function's DeployAfter so that function goes live only on
 	// a deploy whose run succeeded.
 	DeployStep pulumi.Resource
+
+	// owner is what the children are parented to: the function, or Container.Component.
+	owner pulumi.Resource
 }
+
+// parent is the option parenting a child to the function's owner.
+func (fn *Function) parent() pulumi.ResourceOption { return pulumi.Parent(fn.owner) }
 
 // withDefaults returns a copy of args with defaults filled in, or every problem with them.
 func (a FunctionArgs) withDefaults(name string) (FunctionArgs, error) {
@@ -121,7 +131,7 @@ func (a FunctionArgs) withDefaults(name string) (FunctionArgs, error) {
 	}
 
 	p := check.For("function", name)
-	if a.Code == nil {
+	if a.Code == nil && a.Container == nil {
 		p.Add("Code is required")
 	}
 	if _, err := hex.DecodeString(a.CodeHash); err != nil || len(a.CodeHash) != 64 {
@@ -178,10 +188,24 @@ func register(ctx *pulumi.Context, name string, args *FunctionArgs, opts []pulum
 	if err != nil {
 		return nil, a, err
 	}
+	if a.Container != nil {
+		if err := a.Container.check(name, a); err != nil {
+			return nil, a, err
+		}
+	}
 	if err := checkCloud(a); err != nil {
 		return nil, a, err
 	}
+	if a.Container != nil {
+		// A service's container: the children are the service's; no function component.
+		owner, err := a.Container.Component()
+		if err != nil {
+			return nil, a, err
+		}
+		return &Function{owner: owner}, a, nil
+	}
 	fn := &Function{}
+	fn.owner = fn
 	if err := ctx.RegisterComponentResource(Type, name, fn, opts...); err != nil {
 		return nil, a, fmt.Errorf("cannot register function %q: %w", name, err)
 	}
@@ -190,6 +214,9 @@ func register(ctx *pulumi.Context, name string, args *FunctionArgs, opts []pulum
 
 // finish exports the outputs, as fields and to the engine.
 func (fn *Function) finish(ctx *pulumi.Context) error {
+	if fn.owner != pulumi.Resource(fn) {
+		return nil // the service registers its own outputs
+	}
 	return ctx.RegisterResourceOutputs(fn, pulumi.Map{
 		"name":     fn.Name,
 		"target":   fn.Target,

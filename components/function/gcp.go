@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v9/go/gcp/serviceaccount"
@@ -150,6 +151,13 @@ func (on cloudRunConsumer) vpcAccess() *gcprun.VpcAccessArgs {
 // grant: each link's Grants (IAM members, its database user) before the service or job, which
 // waits for them, and each link's Deliveries (a push subscription) after the service.
 func (c CloudRun) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...pulumi.ResourceOption) (*Function, error) {
+	if args != nil && args.Container != nil {
+		// A service's size and concurrency, checked as the stack's would be.
+		if m := args.Container.CPU; m > 0 {
+			c.CPU = strconv.FormatFloat(float64(m)/1000, 'f', -1, 64)
+		}
+		check.Default(&c.Concurrency, args.Container.Concurrency)
+	}
 	check.Default(&c.CPU, "1")
 	check.Default(&c.Concurrency, 80)
 	var on cloudRunConsumer
@@ -160,7 +168,7 @@ func (c CloudRun) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts
 	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(fn)
+	parent := fn.parent()
 	sa, err := serviceaccount.NewAccount(ctx, name, &serviceaccount.AccountArgs{
 		AccountId:   pulumi.String(accountID(name)),
 		DisplayName: pulumi.Sprintf("nimbus function %s", name),
@@ -181,7 +189,7 @@ func (c CloudRun) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts
 		grantOpts = append(grantOpts, pulumi.DependsOn(a.DeployAfter))
 	}
 	ready := append([]pulumi.Resource{}, a.DeployAfter...)
-	concurrency, maxInstances := c.Concurrency, a.MaxInstances
+	concurrency, maxInstances := a.concurrency(c.Concurrency), a.MaxInstances
 	for _, gl := range on.bindings {
 		prefix := gl.link.Name + "_"
 		applied, err := link.ApplyGCPGrants(ctx, name+"-"+strings.ToLower(strings.ReplaceAll(gl.link.Name, "_", "-")), gl.b, consumer, grantOpts...)
@@ -231,7 +239,7 @@ func (c CloudRun) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts
 	}
 
 	probe := &gcprun.ServiceTemplateContainerStartupProbeArgs{
-		HttpGet:          &gcprun.ServiceTemplateContainerStartupProbeHttpGetArgs{Path: pulumi.String("/healthz")},
+		HttpGet:          &gcprun.ServiceTemplateContainerStartupProbeHttpGetArgs{Path: pulumi.String(a.healthPath())},
 		PeriodSeconds:    pulumi.Int(1),
 		FailureThreshold: pulumi.Int(30),
 		TimeoutSeconds:   pulumi.Int(1),
@@ -248,13 +256,15 @@ func (c CloudRun) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts
 		Containers: []gcprun.ServiceTemplateContainerArgs{{
 			Image: pulumi.String(on.image),
 			Envs:  runEnvs(env, keys),
-			Ports: &gcprun.ServiceTemplateContainerPortsArgs{ContainerPort: pulumi.Int(8080)},
+			Ports: &gcprun.ServiceTemplateContainerPortsArgs{ContainerPort: pulumi.Int(a.port())},
 			Resources: &gcprun.ServiceTemplateContainerResourcesArgs{
 				Limits: limits,
 				// Warm instances start with more CPU, so a scale-out is ready sooner.
 				StartupCpuBoost: pulumi.Bool(a.WarmInstances > 0),
-				// CPU only while serving: the servers do nothing between requests.
-				CpuIdle: pulumi.Bool(true),
+				// A function's CPU only while serving: the servers do nothing between requests.
+				// A service's always, so it is up as a container is (background work, no throttled
+				// start of each request).
+				CpuIdle: pulumi.Bool(a.Container == nil),
 			},
 			StartupProbe: probe,
 		}},
@@ -269,7 +279,7 @@ func (c CloudRun) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts
 	if err != nil {
 		return nil, fmt.Errorf("cannot create Cloud Run service for function %q: %w", name, err)
 	}
-	if a.HTTP != nil && !c.Private {
+	if a.HTTP != nil && !c.Private && (a.Container == nil || a.Container.Public) {
 		if _, err := gcprun.NewServiceIamMember(ctx, name+"-public", &gcprun.ServiceIamMemberArgs{
 			Name: svc.Name, Location: svc.Location, Project: svc.Project,
 			Role: pulumi.String("roles/run.invoker"), Member: pulumi.String("allUsers"),

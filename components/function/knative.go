@@ -203,7 +203,10 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(fn)
+	if a.Container != nil && a.Container.CPU > 0 {
+		k.CPU = fmt.Sprintf("%dm", a.Container.CPU)
+	}
+	parent := fn.parent()
 	labels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String(name), "app.kubernetes.io/managed-by": pulumi.String("nimbus")}
 
 	sa, err := k8score.NewServiceAccount(ctx, name, &k8score.ServiceAccountArgs{
@@ -217,7 +220,7 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 
 	// A subscription's MaxConcurrency caps the events processed at once: fewer requests per
 	// instance if need be, and as many instances as make up the cap.
-	concurrency, maxScale := k.Concurrency, a.MaxInstances
+	concurrency, maxScale := a.concurrency(k.Concurrency), a.MaxInstances
 	for _, s := range on.subs {
 		if mc := s.sub.MaxConcurrency; mc > 0 {
 			concurrency = min(concurrency, mc)
@@ -243,8 +246,8 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 	for key, v := range labels {
 		svcLabels[key] = v
 	}
-	if a.HTTP == nil {
-		// Only the cluster (the Trigger) invokes it.
+	if a.HTTP == nil || (a.Container != nil && !a.Container.Public) {
+		// Only the cluster (the Trigger, or the service's callers inside it) invokes it.
 		svcLabels["networking.knative.dev/visibility"] = pulumi.String("cluster-local")
 	}
 	svcOpts := []pulumi.ResourceOption{parent}
@@ -252,8 +255,8 @@ func (k Knative) New(ctx *pulumi.Context, name string, args *FunctionArgs, opts 
 		// The new revision is rolled out only after they succeeded.
 		svcOpts = append(svcOpts, pulumi.DependsOn(a.DeployAfter))
 	}
-	container["ports"] = pulumi.Array{pulumi.Map{"containerPort": pulumi.Int(8080)}}
-	container["readinessProbe"] = pulumi.Map{"httpGet": pulumi.Map{"path": pulumi.String("/healthz")}}
+	container["ports"] = pulumi.Array{pulumi.Map{"containerPort": pulumi.Int(a.port())}}
+	container["readinessProbe"] = pulumi.Map{"httpGet": pulumi.Map{"path": pulumi.String(a.healthPath())}}
 	podSpec := pulumi.Map{
 		"serviceAccountName":   rawres.String(sa.Metadata, "name"),
 		"containerConcurrency": pulumi.Int(concurrency),
@@ -398,7 +401,7 @@ func (k Knative) job(ctx *pulumi.Context, fn *Function, name string, on knativeC
 	if len(volumes) > 0 {
 		podSpec["volumes"] = volumes
 	}
-	opts := []pulumi.ResourceOption{pulumi.Parent(fn)}
+	opts := []pulumi.ResourceOption{fn.parent()}
 	if after := append(append([]pulumi.Resource{}, r.After...), a.DeployAfter...); len(after) > 0 {
 		opts = append(opts, pulumi.DependsOn(after))
 	}
