@@ -14,6 +14,7 @@ import (
 	"github.com/nimbus-iac/nimbus/components/link"
 	"github.com/nimbus-iac/nimbus/components/network"
 	"github.com/nimbus-iac/nimbus/components/queue"
+	"github.com/nimbus-iac/nimbus/components/service"
 )
 
 // azureImages are the functions' container images on Azure, by the names oci/DIGESTS gives them.
@@ -91,6 +92,23 @@ func azureCloud(ctx *pulumi.Context, cfg *Config) (*Cloud, error) {
 		// A worker replica's receive loop holds as many jobs as its pool has connections.
 		ReceiveConcurrency: cfg.Database.ConnectionsPerInstance,
 	}
+	// One environment for every app, on the network when there is one, made with the first.
+	environment := func(ctx *pulumi.Context) error {
+		if fn.Environment != nil {
+			return nil
+		}
+		env, err := function.NewContainerAppsEnvironment(ctx, "functions", &function.ContainerAppsEnvironmentArgs{
+			ResourceGroupName: group,
+			Location:          location,
+			Network:           net,
+			LogRetentionDays:  cfg.LogRetentionDays,
+		})
+		if err != nil {
+			return err
+		}
+		fn.Environment = env
+		return nil
+	}
 	return &Cloud{
 		Network: func(ctx *pulumi.Context, name string, args *network.NetworkArgs, opts ...pulumi.ResourceOption) (*network.Network, error) {
 			n, err := netc.New(ctx, name, args, opts...)
@@ -103,22 +121,18 @@ func azureCloud(ctx *pulumi.Context, cfg *Config) (*Cloud, error) {
 		Queue:    q.New,
 		Database: db.New,
 		Function: func(ctx *pulumi.Context, name string, args *function.FunctionArgs, opts ...pulumi.ResourceOption) (*function.Function, error) {
-			// One environment for every function, on the network when there is one, made with
-			// the first function.
-			if fn.Environment == nil {
-				env, err := function.NewContainerAppsEnvironment(ctx, "functions", &function.ContainerAppsEnvironmentArgs{
-					ResourceGroupName: group,
-					Location:          location,
-					Network:           net,
-					LogRetentionDays:  cfg.LogRetentionDays,
-				})
-				if err != nil {
-					return nil, err
-				}
-				fn.Environment = env
+			if err := environment(ctx); err != nil {
+				return nil, err
 			}
 			return fn.New(ctx, name, args, opts...)
 		},
+		Service: func(ctx *pulumi.Context, name string, args *service.ServiceArgs, opts ...pulumi.ResourceOption) (*service.Service, error) {
+			if err := environment(ctx); err != nil {
+				return nil, err
+			}
+			return service.ContainerApps{Function: fn}.New(ctx, name, args, opts...)
+		},
+		ServiceImages: refs,
 	}, nil
 }
 

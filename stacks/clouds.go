@@ -16,6 +16,7 @@ import (
 	"github.com/nimbus-iac/nimbus/components/function"
 	"github.com/nimbus-iac/nimbus/components/network"
 	"github.com/nimbus-iac/nimbus/components/queue"
+	"github.com/nimbus-iac/nimbus/components/service"
 )
 
 // Cloud is one implementation of every component.
@@ -25,6 +26,10 @@ type Cloud struct {
 	Queue    queue.Constructor
 	Database database.Constructor
 	Function function.Constructor
+	// Service runs a long-running container (api.kind container); ServiceImages are the images
+	// it runs, by service name.
+	Service       service.Constructor
+	ServiceImages map[string]string
 
 	// Setup, when set, makes the cloud's constructors from the stack's configuration (its
 	// provider, its settings); Compose calls it first.
@@ -127,6 +132,11 @@ func kubernetesCloud(ctx *pulumi.Context, cfg *Config) (*Cloud, error) {
 			fn.Namespace = namespace
 			return fn.New(ctx, name, args, append(opts, use)...)
 		},
+		Service: func(ctx *pulumi.Context, name string, args *service.ServiceArgs, opts ...pulumi.ResourceOption) (*service.Service, error) {
+			fn.Namespace = namespace
+			return service.Knative{Function: fn}.New(ctx, name, args, append(opts, use)...)
+		},
+		ServiceImages: refs,
 	}, nil
 }
 
@@ -192,6 +202,10 @@ func gcpCloud(ctx *pulumi.Context, cfg *Config) (*Cloud, error) {
 		Function: func(ctx *pulumi.Context, name string, args *function.FunctionArgs, opts ...pulumi.ResourceOption) (*function.Function, error) {
 			return fn.New(ctx, name, args, append(opts, use)...)
 		},
+		Service: func(ctx *pulumi.Context, name string, args *service.ServiceArgs, opts ...pulumi.ResourceOption) (*service.Service, error) {
+			return service.CloudRun{Function: fn}.New(ctx, name, args, append(opts, use)...)
+		},
+		ServiceImages: refs,
 	}, nil
 }
 

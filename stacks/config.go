@@ -23,6 +23,7 @@ type Config struct {
 	Network  NetworkConfig  `key:"network"`
 	Alarms   AlarmsConfig   `key:"alarms"`
 
+	AWS        AWSConfig        `key:"aws"`
 	Kubernetes KubernetesConfig `key:"kubernetes"`
 	GCP        GCPConfig        `key:"gcp"`
 	Azure      AzureConfig      `key:"azure"`
@@ -38,6 +39,13 @@ type ProviderConfig struct {
 	GCPProject, GCPRegion string
 	// AzureLocation is azure-native:location.
 	AzureLocation string
+}
+
+// AWSConfig sets what the AWS target needs beyond the neutral settings: where the API's
+// container image is kept and its load balancer's certificate (api.kind container).
+type AWSConfig struct {
+	Repository     string `key:"repository" default:"nimbus" help:"With api.kind container: prefix of the ECR repository the stack creates for the API's image (REPOSITORY/api-server-aws); the service runs ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY/api-server-aws by the digest in artifactsDir/oci/DIGESTS, pushed there with artifact.Push."`
+	CertificateARN string `key:"certificateArn" help:"With api.kind container: the ACM certificate of the API's load balancer, which then listens with HTTPS on 443 (HTTP on 80 redirects to it); empty listens with plain HTTP on 80."`
 }
 
 // AzureConfig sets the Azure target (nimbus:cloud azure): the resource group and registry the
@@ -67,17 +75,20 @@ type GCPConfig struct {
 	MaxBackoff      string `key:"maxBackoff" default:"600s" help:"Longest delay between Pub/Sub's retries of a failed push, whole seconds up to 600s."`
 }
 
-// APIConfig sizes the HTTP API function.
+// APIConfig sizes the HTTP API: a function, or with kind container a service.
 type APIConfig struct {
-	MemoryMB       int `key:"memoryMb" default:"256" range:"128..10240" help:"Memory of one instance, in MB (on AWS CPU scales with it)."`
-	TimeoutSeconds int `key:"timeoutSeconds" default:"10" range:"1..30" help:"Longest request, in seconds (API Gateway allows at most 30)."`
-	WarmInstances  int `key:"warmInstances" default:"0" range:"0..100" help:"Instances kept initialised so requests never wait for a cold start (Lambda provisioned concurrency on the live alias, Container Apps min replicas, Cloud Run min instances, Knative min-scale)."`
-	WarmMax        int `key:"warmMax" default:"0" range:"0..1000" help:"When above warmInstances, warm capacity autoscales between warmInstances and warmMax on utilisation; 0 keeps it fixed."`
-	WarmTarget     int `key:"warmTargetPercent" default:"70" range:"10..90" help:"Utilisation of warm capacity, in percent, that autoscaling keeps."`
-	MaxInstances   int `key:"maxInstances" default:"0" range:"0..1000" help:"Most instances at once (Lambda reserved concurrency); 0 means no cap of its own."`
-	ThrottleRate   int `key:"throttleRate" default:"100" range:"1..10000" help:"Steady requests per second the HTTP endpoint accepts before answering 429."`
-	ThrottleBurst  int `key:"throttleBurst" default:"200" range:"1..5000" help:"Requests the HTTP endpoint accepts in a burst above throttleRate."`
-	MaxUploadMB    int `key:"maxUploadMb" default:"4" range:"1..100" help:"Largest accepted upload, in MB. On AWS at most 4: Lambda takes 6 MB per request and API Gateway base64-encodes binary bodies (larger files want presigned uploads)."`
+	MemoryMB       int    `key:"memoryMb" default:"256" range:"128..10240" help:"Memory of one instance, in MB (on AWS Lambda CPU scales with it; with kind container at least 512, in the cloud's steps for api.cpu)."`
+	TimeoutSeconds int    `key:"timeoutSeconds" default:"10" range:"1..30" help:"Longest request, in seconds (API Gateway allows at most 30)."`
+	WarmInstances  int    `key:"warmInstances" default:"0" range:"0..100" help:"Instances kept initialised so requests never wait for a cold start (Lambda provisioned concurrency on the live alias, Container Apps min replicas, Cloud Run min instances, Knative min-scale)."`
+	WarmMax        int    `key:"warmMax" default:"0" range:"0..1000" help:"When above warmInstances, warm capacity autoscales between warmInstances and warmMax on utilisation; 0 keeps it fixed."`
+	WarmTarget     int    `key:"warmTargetPercent" default:"70" range:"10..90" help:"Utilisation of warm capacity, in percent, that autoscaling keeps."`
+	MaxInstances   int    `key:"maxInstances" default:"0" range:"0..1000" help:"Most instances at once (Lambda reserved concurrency); 0 means no cap of its own."`
+	ThrottleRate   int    `key:"throttleRate" default:"100" range:"1..10000" help:"Steady requests per second the HTTP endpoint accepts before answering 429."`
+	ThrottleBurst  int    `key:"throttleBurst" default:"200" range:"1..5000" help:"Requests the HTTP endpoint accepts in a burst above throttleRate."`
+	MaxUploadMB    int    `key:"maxUploadMb" default:"4" range:"1..100" help:"Largest accepted upload, in MB. On AWS at most 4: Lambda takes 6 MB per request and API Gateway base64-encodes binary bodies (larger files want presigned uploads)."`
+	Kind           string `key:"kind" default:"function" enum:"function|container" help:"How the API runs: function (Lambda, or the platform's scale-to-zero container as a function) or container (a long-running service that is always up: ECS on Fargate behind a load balancer, a Container App, a Cloud Run service with CPU always allocated, a Knative Service). The worker is always a function."`
+	CPU            int    `key:"cpu" default:"1000" range:"250..16000" help:"With kind container: CPU of one API container, in thousandths of a core. Fargate takes 250, 500, 1000, 2000, 4000, 8000, 16000 (with its memory ranges), Cloud Run 1000, 2000, 4000, 6000, 8000 (below 1000 only with gcp.concurrency 1), Container Apps 250 to 4000 in steps of 250 with memoryMb 2048 per 1000."`
+	TargetCPU      int    `key:"targetCpuPercent" default:"0" range:"0..90" help:"With kind container: the average CPU utilisation autoscaling keeps between warmInstances (at least 1) and maxInstances (10 when 0), in percent; 0 is the platform's own (60 on Fargate). Only aws and azure take another value: Cloud Run and Knative scale on concurrent requests."`
 }
 
 // WorkerConfig sizes the queue consumer and how it is fed.

@@ -103,13 +103,14 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := Config{
 		Cloud: "aws", LogRetentionDays: 14, ArtifactsDir: "functions/dist",
-		API:    APIConfig{MemoryMB: 256, TimeoutSeconds: 10, WarmTarget: 70, ThrottleRate: 100, ThrottleBurst: 200, MaxUploadMB: 4},
+		API:    APIConfig{MemoryMB: 256, TimeoutSeconds: 10, WarmTarget: 70, ThrottleRate: 100, ThrottleBurst: 200, MaxUploadMB: 4, Kind: "function", CPU: 1000},
 		Worker: WorkerConfig{MemoryMB: 512, TimeoutSeconds: 30, BatchSize: 5, MaxConcurrency: 5},
 		Queue:  QueueConfig{MaxReceiveCount: 5, RetentionDays: 4, DeadLetterRetentionDays: 14},
 		Database: DatabaseConfig{Size: "small", StorageGB: 20, EngineVersion: "16", BackupRetentionDays: 7, Name: "images", Pooler: "proxy",
 			Pool: PoolConfig{MaxConnectionsPercent: 90, MaxIdlePercent: 50, BorrowTimeoutSeconds: 120}, ConnectionsPerInstance: 2},
 		Network: NetworkConfig{CIDR: "10.20.0.0/16", Zones: 2},
 		Bucket:  BucketConfig{Region: "us-east-1"},
+		AWS:     AWSConfig{Repository: "nimbus"},
 		Kubernetes: KubernetesConfig{Namespace: "nimbus", CPU: "250m", Concurrency: 10, Domain: "example.com", BrokerClass: "Kafka",
 			KafkaConfig: "knative-eventing/kafka-broker-config", BackoffDelay: "PT0.5S", PoolSize: 20},
 		GCP:   GCPConfig{Repository: "nimbus", CPU: "1", Concurrency: 80, DatabaseEdition: "ENTERPRISE", PoolSize: 20, MinBackoff: "10s", MaxBackoff: "600s"},
@@ -347,7 +348,8 @@ var noDefault = map[string]bool{
 	"kubernetes.context": true, "kubernetes.renderDir": true, "kubernetes.registry": true, "kubernetes.databaseSecret": true,
 	"gcp.databaseTier":    true, // picked by database.size and gcp.databaseEdition
 	"azure.resourceGroup": true, "azure.registry": true,
-	"azure.databaseSku": true, // picked by database.size and azure.databaseTier
+	"aws.certificateArn": true,
+	"azure.databaseSku":  true, // picked by database.size and azure.databaseTier
 }
 
 func TestSchemaIsComplete(t *testing.T) {

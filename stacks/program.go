@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/nimbus-iac/nimbus/components/link"
 	"github.com/nimbus-iac/nimbus/components/network"
 	"github.com/nimbus-iac/nimbus/components/queue"
+	"github.com/nimbus-iac/nimbus/components/service"
 )
 
 // Program is the Pulumi program: it composes the service and exports its outputs.
@@ -148,32 +150,46 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 	if err != nil {
 		return nil, err
 	}
-	api, err := cloud.Function(ctx, "api", &function.FunctionArgs{
-		Code:              artifacts["api"].archive,
-		CodeHash:          artifacts["api"].hash,
-		MemoryMB:          cfg.API.MemoryMB,
-		TimeoutSeconds:    cfg.API.TimeoutSeconds,
-		WarmInstances:     cfg.API.WarmInstances,
-		WarmMax:           cfg.API.WarmMax,
-		WarmTargetPercent: cfg.API.WarmTarget,
-		MaxInstances:      cfg.API.MaxInstances,
-		HTTP: &function.HTTPArgs{
-			ThrottleRate:    cfg.API.ThrottleRate,
-			ThrottleBurst:   cfg.API.ThrottleBurst,
-			MaxRequestBytes: cfg.API.MaxUploadMB << 20,
-		},
-		Env:     map[string]string{"MAX_UPLOAD_BYTES": fmt.Sprint(cfg.API.MaxUploadMB << 20)},
-		Network: net,
-		Links: []link.Link{
-			link.Named("IMAGES", writeOriginals),
-			link.Named("JOBS", jobs.Publish()),
-			link.Named("DB", db.Connect()),
-		},
-		LogRetentionDays: cfg.LogRetentionDays,
-		DeployAfter:      afterMigration,
-	})
-	if err != nil {
-		return nil, err
+	apiLinks := []link.Link{
+		link.Named("IMAGES", writeOriginals),
+		link.Named("JOBS", jobs.Publish()),
+		link.Named("DB", db.Connect()),
+	}
+	apiEnv := map[string]string{"MAX_UPLOAD_BYTES": fmt.Sprint(cfg.API.MaxUploadMB << 20)}
+	var apiURL, apiCodeHash pulumi.StringOutput
+	if cfg.API.Kind == APIContainer {
+		api, err := composeAPIService(ctx, cfg, cloud, net, apiLinks, apiEnv, afterMigration)
+		if err != nil {
+			return nil, err
+		}
+		// The image's digest is the service's code hash.
+		image := cloud.ServiceImages["api"]
+		apiURL, apiCodeHash = api.URL, pulumi.String(strings.TrimPrefix(image[strings.LastIndex(image, "@")+1:], "sha256:")).ToStringOutput()
+	} else {
+		api, err := cloud.Function(ctx, "api", &function.FunctionArgs{
+			Code:              artifacts["api"].archive,
+			CodeHash:          artifacts["api"].hash,
+			MemoryMB:          cfg.API.MemoryMB,
+			TimeoutSeconds:    cfg.API.TimeoutSeconds,
+			WarmInstances:     cfg.API.WarmInstances,
+			WarmMax:           cfg.API.WarmMax,
+			WarmTargetPercent: cfg.API.WarmTarget,
+			MaxInstances:      cfg.API.MaxInstances,
+			HTTP: &function.HTTPArgs{
+				ThrottleRate:    cfg.API.ThrottleRate,
+				ThrottleBurst:   cfg.API.ThrottleBurst,
+				MaxRequestBytes: cfg.API.MaxUploadMB << 20,
+			},
+			Env:              apiEnv,
+			Network:          net,
+			Links:            apiLinks,
+			LogRetentionDays: cfg.LogRetentionDays,
+			DeployAfter:      afterMigration,
+		})
+		if err != nil {
+			return nil, err
+		}
+		apiURL, apiCodeHash = api.URL, api.CodeHash
 	}
 
 	makeThumbnails, err := images.Grant(
@@ -210,18 +226,49 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 	}
 
 	outputs := pulumi.Map{
-		"apiUrl":             api.URL,
+		"apiUrl":             apiURL,
 		"queueUrl":           jobs.Address,
 		"deadLetterQueueUrl": jobs.DeadLetterAddress,
 		"bucketName":         images.Name,
 		"poolerEndpoint":     db.Endpoint,
 		"databaseName":       db.DatabaseName,
-		"apiCodeHash":        api.CodeHash,
+		"apiCodeHash":        apiCodeHash,
 		"workerCodeHash":     worker.CodeHash,
 		"alarmTarget":        jobs.AlertTarget,
 		"migrateCodeHash":    migrate.CodeHash,
 	}
 	return outputs, nil
+}
+
+// APIContainer is the api.kind that runs the API as a service.
+const APIContainer = "container"
+
+// composeAPIService runs the API as a long-running service: the same links, settings and
+// deploy order as the function, always up between api.warmInstances (at least 1) and
+// api.maxInstances (10 when 0), scaled on CPU at api.targetCpuPercent where the cloud takes it.
+func composeAPIService(ctx *pulumi.Context, cfg *Config, cloud *Cloud, net *network.Network, links []link.Link, env map[string]string, after []pulumi.Resource) (*service.Service, error) {
+	if cloud.Service == nil {
+		return nil, fmt.Errorf("%s:api.kind container is not implemented on %s", Namespace, cfg.Cloud)
+	}
+	image, ok := cloud.ServiceImages["api"]
+	if !ok {
+		return nil, fmt.Errorf("%s:api.kind container: no image of the api service on %s", Namespace, cfg.Cloud)
+	}
+	return cloud.Service(ctx, "api", &service.ServiceArgs{
+		Image:            image,
+		CPU:              cfg.API.CPU,
+		MemoryMB:         cfg.API.MemoryMB,
+		MinInstances:     cfg.API.WarmInstances,
+		MaxInstances:     cfg.API.MaxInstances,
+		TargetCPUPercent: cfg.API.TargetCPU,
+		TimeoutSeconds:   cfg.API.TimeoutSeconds,
+		Public:           true,
+		Links:            links,
+		Env:              env,
+		Network:          net,
+		LogRetentionDays: cfg.LogRetentionDays,
+		DeployAfter:      after,
+	})
 }
 
 type artifact struct {

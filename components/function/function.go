@@ -3,6 +3,7 @@ package function
 import (
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -109,8 +110,38 @@ type Function struct {
 	owner pulumi.Resource
 }
 
-// parent is the option parenting a child to the function's owner.
-func (fn *Function) parent() pulumi.ResourceOption { return pulumi.Parent(fn.owner) }
+// parent is the option parenting a child to the function's owner, aliased to the same child of
+// the other kind of owner (a service of the same name, or a function), so switching a stack's
+// API between a function and a service on a container platform moves its resources in place
+// instead of creating them anew beside the old ones (whose names they share).
+func (fn *Function) parent() pulumi.ResourceOption {
+	from, to := Type, ServiceType
+	if fn.owner != pulumi.Resource(fn) {
+		from, to = ServiceType, Type
+	}
+	sibling := fn.owner.URN().ApplyT(func(u pulumi.URN) pulumi.URN {
+		return pulumi.URN(swapLastType(string(u), from, to))
+	}).(pulumi.URNOutput)
+	return pulumi.Composite(pulumi.Parent(fn.owner), pulumi.Aliases([]pulumi.Alias{{ParentURN: sibling}}))
+}
+
+// ServiceType is the type token of package service's component (service.Type), which a
+// function's children are aliased to and from.
+const ServiceType = "nimbus:service:Service"
+
+// swapLastType replaces the resource's own type, from, in urn
+// (urn:pulumi:STACK::PROJECT::PARENT$TYPE::NAME) with to.
+func swapLastType(urn, from, to string) string {
+	i := strings.LastIndex(urn, "::")
+	if i < 0 {
+		return urn
+	}
+	head, name := urn[:i], urn[i:]
+	if !strings.HasSuffix(head, from) {
+		return urn
+	}
+	return strings.TrimSuffix(head, from) + to + name
+}
 
 // withDefaults returns a copy of args with defaults filled in, or every problem with them.
 func (a FunctionArgs) withDefaults(name string) (FunctionArgs, error) {

@@ -80,3 +80,10 @@ func TestKnativeServiceConformance(t *testing.T) {
 		},
 	})
 }
+
+// The function's children are aliased to and from a service of the same name by this type.
+func TestTypeIsTheFunctionsServiceType(t *testing.T) {
+	if service.Type != function.ServiceType {
+		t.Errorf("service.Type is %q, function.ServiceType %q: switching api.kind would recreate the API", service.Type, function.ServiceType)
+	}
+}
