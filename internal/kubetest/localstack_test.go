@@ -170,6 +170,57 @@ func TestLocalStack(t *testing.T) {
 		t.Errorf("the api Service was replaced (uid %s, then %s), not updated in place", api.Metadata.UID, updated.Metadata.UID)
 	}
 
+	// 3b. The API as a service (nimbus:api.kind container): the same Knative Service and
+	// ServiceAccount move under the nimbus:service:Service component (aliases) and are updated in
+	// place, not created beside the old ones under the same names; the function component goes.
+	for key, value := range map[string]string{"nimbus:api.kind": "container", "nimbus:api.cpu": "250", "nimbus:api.memoryMb": "512"} {
+		if err := s.SetConfigWithOptions(ctx, key, auto.ConfigValue{Value: value}, &auto.ConfigOptions{Path: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	up, err = s.Up(ctx)
+	if err != nil {
+		t.Fatalf("up with api.kind container: %v", err)
+	}
+	if diff := cmp.Diff(map[string]int{"same": planned - 2, "update": 1, "create": 1, "delete": 1}, *up.Summary.ResourceChanges); diff != "" {
+		t.Errorf("up with api.kind container (-want +got):\n%s", diff)
+	}
+	asService := getObject(t, srv, "Service", "api")
+	if asService.Metadata.UID != api.Metadata.UID {
+		t.Errorf("the api Service was replaced (uid %s, then %s) when it became a service, not moved and updated in place", api.Metadata.UID, asService.Metadata.UID)
+	}
+	if got := templateAnnotation(asService, "autoscaling.knative.dev/min-scale"); got != "1" {
+		t.Errorf("the api service's min-scale is %q, want 1 (always up)", got)
+	}
+	containers, _ := dig(asService.Spec, "template", "spec", "containers").([]any)
+	if len(containers) != 1 {
+		t.Fatalf("the api service has %d containers, want 1", len(containers))
+	}
+	if got, _ := dig(containers[0].(map[string]any), "resources", "limits", "cpu").(string); got != "250m" {
+		t.Errorf("the api service's CPU limit is %q, want 250m (nimbus:api.cpu)", got)
+	}
+	var components []string
+	st, err := s.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state struct {
+		Resources []struct {
+			URN string `json:"urn"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(st.Deployment, &state); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range state.Resources {
+		if strings.HasSuffix(r.URN, "::api") && (strings.Contains(r.URN, "::nimbus:function:Function::") || strings.Contains(r.URN, "::nimbus:service:Service::")) {
+			components = append(components, r.URN[strings.LastIndex(r.URN[:strings.LastIndex(r.URN, "::")], "::")+2:])
+		}
+	}
+	if diff := cmp.Diff([]string{"nimbus:service:Service::api"}, components); diff != "" {
+		t.Errorf("the api's component in the state (-want +got):\n%s", diff)
+	}
+
 	if runs := jobs.runs(); len(runs) != 1 {
 		t.Errorf("ups that changed neither the migration nor the database ran %d Jobs in all, want 1", len(runs))
 	}
