@@ -23,7 +23,6 @@ type Config struct {
 	Network  NetworkConfig  `key:"network"`
 	Alarms   AlarmsConfig   `key:"alarms"`
 
-	AWS        AWSConfig        `key:"aws"`
 	Kubernetes KubernetesConfig `key:"kubernetes"`
 	GCP        GCPConfig        `key:"gcp"`
 	Azure      AzureConfig      `key:"azure"`
@@ -39,13 +38,6 @@ type ProviderConfig struct {
 	GCPProject, GCPRegion string
 	// AzureLocation is azure-native:location.
 	AzureLocation string
-}
-
-// AWSConfig sets what the AWS target needs beyond the neutral settings: where the API's
-// container image is kept and its load balancer's certificate (api.kind container).
-type AWSConfig struct {
-	Repository     string `key:"repository" default:"nimbus" help:"With api.kind container: prefix of the ECR repository the stack creates for the API's image (REPOSITORY/api-server-aws); the service runs ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY/api-server-aws by the digest in artifactsDir/oci/DIGESTS, pushed there with artifact.Push."`
-	CertificateARN string `key:"certificateArn" help:"With api.kind container: the ACM certificate of the API's load balancer, which then listens with HTTPS on 443 (HTTP on 80 redirects to it); empty listens with plain HTTP on 80."`
 }
 
 // AzureConfig sets the Azure target (nimbus:cloud azure): the resource group and registry the

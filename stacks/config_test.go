@@ -110,7 +110,6 @@ func TestLoadDefaults(t *testing.T) {
 			Pool: PoolConfig{MaxConnectionsPercent: 90, MaxIdlePercent: 50, BorrowTimeoutSeconds: 120}, ConnectionsPerInstance: 2},
 		Network: NetworkConfig{CIDR: "10.20.0.0/16", Zones: 2},
 		Bucket:  BucketConfig{Region: "us-east-1"},
-		AWS:     AWSConfig{Repository: "nimbus"},
 		Kubernetes: KubernetesConfig{Namespace: "nimbus", CPU: "250m", Concurrency: 10, Domain: "example.com", BrokerClass: "Kafka",
 			KafkaConfig: "knative-eventing/kafka-broker-config", BackoffDelay: "PT0.5S", PoolSize: 20},
 		GCP:   GCPConfig{Repository: "nimbus", CPU: "1", Concurrency: 80, DatabaseEdition: "ENTERPRISE", PoolSize: 20, MinBackoff: "10s", MaxBackoff: "600s"},
@@ -348,8 +347,7 @@ var noDefault = map[string]bool{
 	"kubernetes.context": true, "kubernetes.renderDir": true, "kubernetes.registry": true, "kubernetes.databaseSecret": true,
 	"gcp.databaseTier":    true, // picked by database.size and gcp.databaseEdition
 	"azure.resourceGroup": true, "azure.registry": true,
-	"aws.certificateArn": true,
-	"azure.databaseSku":  true, // picked by database.size and azure.databaseTier
+	"azure.databaseSku": true, // picked by database.size and azure.databaseTier
 }
 
 func TestSchemaIsComplete(t *testing.T) {

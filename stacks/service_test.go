@@ -74,3 +74,14 @@ func TestServiceCountsInConnectionCapacity(t *testing.T) {
 		})
 	}
 }
+
+// On AWS the API cannot run as a service yet: the setting is refused, naming it, not ignored.
+func TestServiceNotOnAWSYet(t *testing.T) {
+	r := runStackFileWith(t, "dev", map[string]string{"nimbus:api.kind": "container", "nimbus:api.memoryMb": "1024"})
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "nimbus:api.kind container is not implemented on aws") {
+		t.Errorf("want the refusal naming nimbus:api.kind, got %v", r.Err)
+	}
+	if len(r.Resources) > 0 && r.Err == nil {
+		t.Errorf("%d resources planned", len(r.Resources))
+	}
+}

@@ -113,7 +113,6 @@ func (c *Config) check(raw map[string]string) []string {
 	} else if a.TargetCPU != 0 {
 		add("%s is only used with %s container, but it is %s", n("api.targetCpuPercent"), n("api.kind"), a.Kind)
 	}
-	p = append(p, c.checkAWS()...)
 	p = append(p, c.checkKubernetes(raw)...)
 	p = append(p, c.checkGCP(raw)...)
 	p = append(p, c.checkAzure(raw)...)
@@ -286,38 +285,6 @@ func (c *Config) checkAzure(raw map[string]string) []string {
 		add("%s and %s are AWS settings; on azure the stack creates its virtual network (%s is its address space)", n("network.vpcId"), n("network.subnetIds"), n("network.cidr"))
 	}
 	sort.Strings(p)
-	return p
-}
-
-var (
-	acmCertificateARN = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$`)
-	ecrRepository     = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
-)
-
-// checkAWS reports the problems of the AWS target's own settings: used on aws only.
-func (c *Config) checkAWS() []string {
-	var p []string
-	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
-	n := func(key string) string { return Namespace + ":" + key }
-	a := c.AWS
-	if c.Cloud != "aws" {
-		if a.CertificateARN != "" {
-			add("%s is only used when %s is aws, but it is %s", n("aws.certificateArn"), n("cloud"), c.Cloud)
-		}
-		return p
-	}
-	if a.CertificateARN != "" && !acmCertificateARN.MatchString(a.CertificateARN) {
-		add("%s must be an ACM certificate ARN like arn:aws:acm:eu-west-1:123456789012:certificate/0123abcd-..., got %q", n("aws.certificateArn"), a.CertificateARN)
-	}
-	if !ecrRepository.MatchString(a.Repository) {
-		add("%s must be an ECR repository name: lower-case letters and digits, separated by . _ - or /, got %q", n("aws.repository"), a.Repository)
-	}
-	if c.API.Kind == "container" && c.Database.Pooler == "external" {
-		add("%s container runs on Fargate in the stack's VPC, which %s external does not create: set %s proxy or none, or %s function", n("api.kind"), n("database.pooler"), n("database.pooler"), n("api.kind"))
-	}
-	if c.API.Kind != "container" && a.CertificateARN != "" {
-		add("%s is the API load balancer's certificate, used only with %s container", n("aws.certificateArn"), n("api.kind"))
-	}
 	return p
 }
 
