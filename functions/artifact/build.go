@@ -20,8 +20,23 @@ type Target struct {
 	// Image says whether an image is also built for it (beside its Lambda zip).
 	Image bool
 	// Container marks a server for container platforms: only an image is built, no zip, for
-	// Config.ContainerArch.
+	// Arch.
 	Container bool
+	// Arch is the GOARCH of this Container target; empty means Config.ContainerArch. Only
+	// Container targets take it (the Lambda zips and their images are Config.Binary.GOARCH).
+	Arch string
+}
+
+// goarch returns the GOARCH t is built for: Arch or containerArch for a Container target,
+// lambdaArch for the others.
+func (t Target) goarch(lambdaArch, containerArch string) string {
+	switch {
+	case !t.Container:
+		return lambdaArch
+	case t.Arch != "":
+		return t.Arch
+	}
+	return containerArch
 }
 
 // DefaultTargets are the functions of docs/function-contract.md.
@@ -42,12 +57,16 @@ var DefaultTargets = []Target{
 	{Name: "api-server-azure", Package: "./cmd/api-server-azure", Container: true},
 	{Name: "worker-server-azure", Package: "./cmd/worker-server-azure", Container: true},
 	{Name: "migrate-job-azure", Package: "./cmd/migrate-job-azure", Container: true},
+	// The ECS on Fargate image: the api Lambda function's handler as an HTTP server, for
+	// Graviton (Fargate's ARM64 runtime platform), like the Lambda zips.
+	{Name: "api-server-aws", Package: "./cmd/api-server-aws", Container: true, Arch: "arm64"},
 }
 
 // DefaultContainerArch is the GOARCH of the container images: the local stack's clusters (kind,
 // k3d, minikube on a developer's x86-64 machine or a CI runner) are amd64, and so is this build
 // machine, where the container benchmark runs the very binary the image holds. The Lambda zips
-// stay arm64 (BinaryOptions.GOARCH).
+// stay arm64 (BinaryOptions.GOARCH), and so does api-server-aws (its Target.Arch), which runs on
+// Fargate's Graviton.
 const DefaultContainerArch = "amd64"
 
 // DefaultTags are the build tags of every binary. lambda.norpc leaves out aws-lambda-go's

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -25,7 +26,8 @@ type Config struct {
 	// CABundle is a PEM file copied into images; empty means ModuleRootsPEM, which is the same on
 	// every machine.
 	CABundle string
-	// ContainerArch is the GOARCH of Container targets; default DefaultContainerArch.
+	// ContainerArch is the GOARCH of Container targets without their own Target.Arch; default
+	// DefaultContainerArch.
 	ContainerArch string
 	// TagPrefix names the image in its layout (org.opencontainers.image.ref.name):
 	// TagPrefix+Name+":latest"; default "nimbus/".
@@ -81,6 +83,11 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.ContainerArch == "" {
 		cfg.ContainerArch = DefaultContainerArch
 	}
+	for _, t := range cfg.Targets {
+		if t.Arch != "" && !t.Container {
+			return nil, fmt.Errorf("target %s: Arch %q is only taken by Container targets (the others are built for Binary.GOARCH %s)", t.Name, t.Arch, opts.GOARCH)
+		}
+	}
 	bins, err := buildTargets(ctx, opts, cfg.ContainerArch, binDir, cfg.Targets)
 	if err != nil {
 		return nil, err
@@ -92,9 +99,8 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot read binary of %s: %w", t.Name, err)
 		}
-		arch := opts.GOARCH
+		arch := t.goarch(opts.GOARCH, cfg.ContainerArch)
 		if t.Container {
-			arch = cfg.ContainerArch
 			if err := writeImage(cfg, res, t, bin, caPEM, arch); err != nil {
 				return nil, err
 			}
@@ -127,15 +133,22 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// buildTargets compiles the targets, Lambda ones for o.GOARCH and Container ones for
-// containerArch, and returns the binaries in the order of targets.
+// buildTargets compiles the targets, Lambda ones for o.GOARCH and Container ones for their
+// Arch or containerArch (one go build per architecture), and returns the binaries in the order
+// of targets.
 func buildTargets(ctx context.Context, o BinaryOptions, containerArch, binDir string, targets []Target) ([]string, error) {
 	out := make([]string, len(targets))
-	for _, arch := range []string{o.GOARCH, containerArch} {
+	archs := []string{o.GOARCH, containerArch}
+	for _, t := range targets {
+		if a := t.goarch(o.GOARCH, containerArch); !slices.Contains(archs, a) {
+			archs = append(archs, a)
+		}
+	}
+	for _, arch := range archs {
 		var pkgs []string
 		var idx []int
 		for i, t := range targets {
-			if out[i] == "" && (t.Container && arch == containerArch || !t.Container && arch == o.GOARCH) {
+			if out[i] == "" && t.goarch(o.GOARCH, containerArch) == arch {
 				pkgs, idx = append(pkgs, t.Package), append(idx, i)
 			}
 		}

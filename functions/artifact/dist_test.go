@@ -209,11 +209,92 @@ func TestDefaultTargets(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := []string{
-		"api.zip", "migrate.zip", "oci/api-server-azure.tar", "oci/api-server-gcp.tar", "oci/api-server.tar", "oci/api.tar",
+		"api.zip", "migrate.zip", "oci/api-server-aws.tar", "oci/api-server-azure.tar", "oci/api-server-gcp.tar", "oci/api-server.tar", "oci/api.tar",
 		"oci/migrate-job-azure.tar", "oci/migrate-job-gcp.tar", "oci/migrate-job.tar", "oci/worker-server-azure.tar",
 		"oci/worker-server-gcp.tar", "oci/worker-server.tar", "oci/worker.tar", "worker.zip",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("artifacts of DefaultTargets: -want +got:\n%s", diff)
+	}
+	// Only the Fargate image has an architecture of its own (Graviton); every other image
+	// keeps Config.ContainerArch, so that its digest does not move.
+	archs := map[string]string{}
+	for _, tg := range DefaultTargets {
+		if tg.Arch != "" {
+			archs[tg.Name] = tg.Arch
+		}
+	}
+	if diff := cmp.Diff(map[string]string{"api-server-aws": "arm64"}, archs); diff != "" {
+		t.Errorf("targets with their own Arch -want +got:\n%s", diff)
+	}
+}
+
+// TestTargetArch: a Container target with Arch is built for it, beside the Lambda targets
+// (Binary.GOARCH) and the other Container targets (ContainerArch); Arch on a target that is
+// not a Container is an error naming it.
+func TestTargetArch(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	writeModule(t, src)
+	web := filepath.Join(src, "cmd", "web")
+	if err := os.MkdirAll(web, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(web, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(tmp, "out")
+	res, err := Build(context.Background(), Config{OutDir: out, Binary: BinaryOptions{Dir: src, GOARCH: "amd64"}, ContainerArch: "amd64", Targets: []Target{
+		{Name: "api", Package: "./cmd/api", Image: true},
+		{Name: "jobs-server", Package: "./cmd/jobs", Container: true},
+		{Name: "web-server", Package: "./cmd/web", Container: true, Arch: "arm64"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	archs := map[string]string{}
+	for _, n := range []string{"api", "jobs-server", "web-server"} {
+		dir := t.TempDir()
+		if err := untar(filepath.Join(out, "oci", n+".tar"), dir); err != nil {
+			t.Fatal(err)
+		}
+		idx, err := layout.ImageIndexFromPath(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := idx.Image(res.Digests[n])
+		if err != nil {
+			t.Fatalf("%s: the layout has no image %s: %v", n, res.Digests[n], err)
+		}
+		cfg, err := img.ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers, err := img.Layers()
+		if err != nil || len(layers) != 1 {
+			t.Fatalf("%s: layers %d, %v; want one", n, len(layers), err)
+		}
+		files := layerFiles(t, layers[0])
+		var bin []byte
+		for name, f := range files {
+			if strings.HasSuffix(name, "var/task/bootstrap") {
+				bin = f.data
+			}
+		}
+		ef, err := elf.NewFile(bytes.NewReader(bin))
+		if err != nil {
+			t.Fatalf("%s: bootstrap is not ELF: %v", n, err)
+		}
+		archs[n] = cfg.OS + "/" + cfg.Architecture + " " + ef.Machine.String()
+	}
+	want := map[string]string{"api": "linux/amd64 EM_X86_64", "jobs-server": "linux/amd64 EM_X86_64", "web-server": "linux/arm64 EM_AARCH64"}
+	if diff := cmp.Diff(want, archs); diff != "" {
+		t.Errorf("image platforms and binary machines -want +got:\n%s", diff)
+	}
+
+	_, err = Build(context.Background(), Config{OutDir: filepath.Join(tmp, "bad"), Binary: BinaryOptions{Dir: src}, Targets: []Target{{Name: "api", Package: "./cmd/api", Arch: "amd64"}}})
+	if want := `target api: Arch "amd64" is only taken by Container targets`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Arch on a Lambda target: err = %v, want one containing %q", err, want)
 	}
 }

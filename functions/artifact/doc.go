@@ -15,8 +15,11 @@
 //     oci/migrate-job-gcp.tar: the same programs with the GCP adapters, for Cloud Run, kept apart
 //     so that the Knative images link no Google library; oci/api-server-azure.tar,
 //     oci/worker-server-azure.tar, oci/migrate-job-azure.tar: with the Azure adapters, for
-//     Container Apps, the only images linking Azure libraries), built the same way but for linux/amd64
-//     ([DefaultContainerArch], Config.ContainerArch), with no zip;
+//     Container Apps, the only images linking Azure libraries; oci/api-server-aws.tar:
+//     cmd/api-server-aws, the api Lambda function's handler as an HTTP server for ECS on
+//     Fargate), built the same way but for linux/amd64 ([DefaultContainerArch],
+//     Config.ContainerArch), or a target's own [Target.Arch] (api-server-aws: linux/arm64, for
+//     Graviton), with no zip;
 //   - SHA256SUMS (every file above, `sha256sum -c` format) and oci/DIGESTS (image manifest digests).
 //
 // Every build of the same sources with the same Go toolchain gives byte-identical files: binaries

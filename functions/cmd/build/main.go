@@ -19,7 +19,7 @@ import (
 func main() {
 	out := flag.String("out", "dist", "output directory")
 	arch := flag.String("goarch", "arm64", "GOARCH of the binaries (Lambda is configured for arm64)")
-	containerArch := flag.String("container-goarch", artifact.DefaultContainerArch, "GOARCH of the container images (api-server, worker-server, migrate-job and their -gcp variants)")
+	containerArch := flag.String("container-goarch", artifact.DefaultContainerArch, "GOARCH of the container images without an Arch of their own (api-server, worker-server, migrate-job and their -gcp and -azure variants; api-server-aws is always arm64)")
 	ca := flag.String("ca-bundle", "", "PEM file to put in images (default: the roots of golang.org/x/crypto/x509roots/fallback, identical on every machine)")
 	verify := flag.Bool("verify", false, "rebuild from an empty build cache and fail unless the bytes are identical")
 	flag.Parse()
