@@ -3,9 +3,7 @@ package function
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigatewayv2"
@@ -13,12 +11,10 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/nimbus-iac/nimbus/components/internal/awsec2"
+	"github.com/nimbus-iac/nimbus/components/internal/awsconsumer"
 	"github.com/nimbus-iac/nimbus/components/link"
-	"github.com/nimbus-iac/nimbus/components/network"
 )
 
 var _ Constructor = NewAWSFunction
@@ -46,7 +42,7 @@ const lambdaAssumeRole = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow"
 
 // NewAWSFunction deploys a Lambda function with its role, logs, alias, warm capacity and triggers.
 func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...pulumi.ResourceOption) (*Function, error) {
-	var on awsConsumer
+	var on awsconsumer.Consumer
 	fn, a, err := register(ctx, name, args, opts, func(a FunctionArgs) (err error) {
 		on, err = checkAWS(name, a)
 		return err
@@ -85,17 +81,10 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 			Resources: pulumi.ToStringArray([]string{"*"}), // AWS allows nothing narrower, see vpcNetworkActions
 		})
 	}
-	for _, l := range on.links {
-		for i, s := range l.binding.Statements {
-			if s.Sid == "" {
-				s.Sid = fmt.Sprintf("%s%d", sidPart(l.Name), i+1)
-			}
-			statements = append(statements, s)
-		}
-	}
+	statements = append(statements, on.Statements()...)
 	policy, err := iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{
 		Role:   role.ID(),
-		Policy: policyDocument(statements),
+		Policy: awsconsumer.PolicyDocument(statements),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create policy for function %q: %w", name, err)
@@ -103,19 +92,19 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 
 	var vpcConfig lambda.FunctionVpcConfigPtrInput
 	if a.Network != nil {
-		sg, err := functionSecurityGroup(ctx, name, on, parent)
+		sg, err := awsconsumer.SecurityGroup(ctx, on, parent)
 		if err != nil {
 			return nil, err
 		}
 		vpcConfig = lambda.FunctionVpcConfigArgs{
-			SubnetIds:        on.placement.SubnetIDs,
-			SecurityGroupIds: pulumi.StringArray{sg},
+			SubnetIds:        on.Placement.SubnetIDs,
+			SecurityGroupIds: pulumi.StringArray{sg.ID()},
 		}
 	}
 
 	var environment lambda.FunctionEnvironmentPtrInput
-	if len(on.env) > 0 {
-		environment = lambda.FunctionEnvironmentArgs{Variables: on.env}
+	if len(on.Env) > 0 {
+		environment = lambda.FunctionEnvironmentArgs{Variables: on.Env}
 	}
 	reserved := -1 // unreserved: the account's pool
 	if a.MaxInstances > 0 {
@@ -159,8 +148,8 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 	if err := warmCapacity(ctx, name, a, f, alias, parent); err != nil {
 		return nil, err
 	}
-	for _, l := range on.links {
-		es := l.binding.EventSource
+	for _, l := range on.Links {
+		es := l.Binding.EventSource
 		if es == nil {
 			continue
 		}
@@ -213,130 +202,29 @@ func NewAWSFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts .
 	return fn, fn.finish(ctx)
 }
 
-// awsConsumer is the function's links and network as Lambda applies them, taken and checked
-// before anything is created.
-type awsConsumer struct {
-	links []awsLink
-	// placement is the AWS network's; nil without Network.
-	placement *network.AWSPlacement
-	// env is the Lambda environment: the links' plain values and Env.
-	env pulumi.StringMap
-}
-
-// awsLink is a link with its AWS binding.
-type awsLink struct {
-	link.Link
-	binding link.AWSBinding
-}
-
 // checkAWS rejects what Lambda cannot do, and takes each link's AWS binding and the network's AWS
 // placement: a resource or network of another cloud is an error naming both.
-func checkAWS(name string, a FunctionArgs) (awsConsumer, error) {
-	var on awsConsumer
+func checkAWS(name string, a FunctionArgs) (awsconsumer.Consumer, error) {
 	if h := a.HTTP; h != nil {
 		if a.TimeoutSeconds > awsHTTPTimeout {
-			return on, fmt.Errorf("function %q: TimeoutSeconds must be at most %d with HTTP (API Gateway's limit), got %d", name, awsHTTPTimeout, a.TimeoutSeconds)
+			return awsconsumer.Consumer{}, fmt.Errorf("function %q: TimeoutSeconds must be at most %d with HTTP (API Gateway's limit), got %d", name, awsHTTPTimeout, a.TimeoutSeconds)
 		}
 		if h.MaxRequestBytes > awsMaxRequestBytes {
-			return on, fmt.Errorf("function %q: HTTP.MaxRequestBytes must be at most %d on AWS (Lambda's 6 MB payload after base64), got %d", name, awsMaxRequestBytes, h.MaxRequestBytes)
+			return awsconsumer.Consumer{}, fmt.Errorf("function %q: HTTP.MaxRequestBytes must be at most %d on AWS (Lambda's 6 MB payload after base64), got %d", name, awsMaxRequestBytes, h.MaxRequestBytes)
 		}
 	}
-	for _, l := range a.Links {
-		b, err := link.As[link.AWSBinding](l)
-		if err != nil {
-			return on, fmt.Errorf("function %q: %w", name, err)
-		}
-		if len(b.Reach) > 0 && a.Network == nil {
-			return on, fmt.Errorf("function %q: link %s reaches %s inside a network, so Network is required", name, l.Name, l.Grant.Resource)
-		}
-		if es := b.EventSource; es != nil {
+	on, err := awsconsumer.Check("function", name, a.Links, a.Network, a.Env, "Lambda has no secret references in its environment")
+	if err != nil {
+		return on, err
+	}
+	for _, l := range on.Links {
+		if es := l.Binding.EventSource; es != nil {
 			if need := 6*a.TimeoutSeconds + es.BatchWindowSeconds; es.VisibilityTimeoutSeconds < need {
 				return on, fmt.Errorf("function %q: %s's visibility timeout must be at least 6 x TimeoutSeconds + batch window = %ds (AWS's advice, so a retried batch is not delivered twice), got %ds", name, l.Grant.Resource, need, es.VisibilityTimeoutSeconds)
 			}
 		}
-		on.links = append(on.links, awsLink{Link: l, binding: b})
-	}
-	if a.Network != nil {
-		p, err := network.PlacementOf[*network.AWSPlacement](a.Network)
-		if err != nil {
-			return on, fmt.Errorf("function %q: %w", name, err)
-		}
-		on.placement = p
-	}
-	on.env = pulumi.StringMap{}
-	for k, v := range link.Environment(a.Links) {
-		switch v := v.(type) {
-		case link.PlainValue:
-			on.env[k] = v.Value
-		case link.SecretRef:
-			return on, fmt.Errorf("function %q: %s is a secret reference, but Lambda has no secret references in its environment: an AWS resource must hand out the secret's ARN as a plain value, read at run time", name, k)
-		}
-	}
-	for k, v := range a.Env {
-		on.env[k] = pulumi.String(v)
 	}
 	return on, nil
-}
-
-// functionSecurityGroup lets the function reach exactly what its links reach: the AWS endpoints
-// over HTTPS and each linked security group on its port.
-func functionSecurityGroup(ctx *pulumi.Context, name string, on awsConsumer, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
-	net := on.placement
-	sg, err := awsec2.NewSecurityGroup(ctx, name, &awsec2.SecurityGroupArgs{
-		VpcId:       net.VpcID,
-		Description: pulumi.Sprintf("Function %s: egress to its links only", name),
-	}, parent)
-	if err != nil {
-		return pulumi.StringOutput{}, fmt.Errorf("cannot create security group for function %q: %w", name, err)
-	}
-	egress := func(rule string, args *vpc.SecurityGroupEgressRuleArgs) error {
-		args.SecurityGroupId = sg.ID()
-		args.IpProtocol = pulumi.String("tcp")
-		if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-"+rule, args, parent); err != nil {
-			return fmt.Errorf("cannot allow function %q egress %s: %w", name, rule, err)
-		}
-		return nil
-	}
-	if net.Existing {
-		// An existing VPC reaches AWS services its own way (endpoints or NAT): allow HTTPS out.
-		if err := egress("https", &vpc.SecurityGroupEgressRuleArgs{
-			Description: pulumi.String("HTTPS to AWS services"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), CidrIpv4: pulumi.String("0.0.0.0/0"),
-		}); err != nil {
-			return pulumi.StringOutput{}, err
-		}
-	} else {
-		if err := egress("endpoints", &vpc.SecurityGroupEgressRuleArgs{
-			Description: pulumi.String("HTTPS to the interface endpoints"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), ReferencedSecurityGroupId: net.EndpointSecurityGroupID,
-		}); err != nil {
-			return pulumi.StringOutput{}, err
-		}
-		if err := egress("s3", &vpc.SecurityGroupEgressRuleArgs{
-			Description: pulumi.String("HTTPS to S3 through the gateway endpoint"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), PrefixListId: net.S3PrefixListID,
-		}); err != nil {
-			return pulumi.StringOutput{}, err
-		}
-	}
-	for _, l := range on.links {
-		for i, r := range l.binding.Reach {
-			rule := fmt.Sprintf("%s-%d", strings.ToLower(l.Name), i+1)
-			if err := egress(rule, &vpc.SecurityGroupEgressRuleArgs{
-				Description: pulumi.String(r.Description), FromPort: pulumi.Int(r.Port), ToPort: pulumi.Int(r.Port), ReferencedSecurityGroupId: r.SecurityGroupID,
-			}); err != nil {
-				return pulumi.StringOutput{}, err
-			}
-			if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-to-"+rule, &vpc.SecurityGroupIngressRuleArgs{
-				SecurityGroupId:           r.SecurityGroupID,
-				Description:               pulumi.Sprintf("From function %s", name),
-				IpProtocol:                pulumi.String("tcp"),
-				FromPort:                  pulumi.Int(r.Port),
-				ToPort:                    pulumi.Int(r.Port),
-				ReferencedSecurityGroupId: sg.ID(),
-			}, parent); err != nil {
-				return pulumi.StringOutput{}, fmt.Errorf("cannot admit function %q to %s: %w", name, l.Grant.Resource, err)
-			}
-		}
-	}
-	return sg.ID().ToStringOutput(), nil
 }
 
 // warmCapacity keeps instances initialised on the alias, autoscaled when WarmMax asks for it.
@@ -450,45 +338,6 @@ func httpEndpoint(ctx *pulumi.Context, name string, a FunctionArgs, alias *lambd
 	return stage.InvokeUrl, nil
 }
 
-// policyDocument renders IAM statements as a policy document. It only formats values; it creates
-// nothing.
-func policyDocument(statements []link.Statement) pulumi.StringOutput {
-	resources := make([]any, len(statements))
-	for i, s := range statements {
-		resources[i] = s.Resources.ToStringArrayOutput()
-	}
-	return pulumi.All(resources...).ApplyT(func(all []any) (string, error) {
-		type stmt struct {
-			Sid       string                         `json:"Sid"`
-			Effect    string                         `json:"Effect"`
-			Action    []string                       `json:"Action"`
-			Resource  []string                       `json:"Resource"`
-			Condition map[string]map[string][]string `json:"Condition,omitempty"`
-		}
-		doc := struct {
-			Version   string `json:"Version"`
-			Statement []stmt `json:"Statement"`
-		}{Version: "2012-10-17"}
-		for i, s := range statements {
-			actions := append([]string(nil), s.Actions...)
-			sort.Strings(actions)
-			var cond map[string]map[string][]string
-			for _, c := range s.Conditions {
-				if cond == nil {
-					cond = map[string]map[string][]string{}
-				}
-				if cond[c.Operator] == nil {
-					cond[c.Operator] = map[string][]string{}
-				}
-				cond[c.Operator][c.Key] = append(cond[c.Operator][c.Key], c.Values...)
-			}
-			doc.Statement = append(doc.Statement, stmt{Sid: s.Sid, Effect: "Allow", Action: actions, Resource: all[i].([]string), Condition: cond})
-		}
-		b, err := json.Marshal(doc)
-		return string(b), err
-	}).(pulumi.StringOutput)
-}
-
 // codeSha256 writes a hex SHA-256 the way Lambda reports CodeSha256 (base64 of the digest), which
 // is what the provider compares sourceCodeHash with; a hex value would show a change on every run.
 func codeSha256(hexHash string) string {
@@ -497,22 +346,4 @@ func codeSha256(hexHash string) string {
 		return hexHash // withDefaults only lets 64-character values through; keep it visible if not hex
 	}
 	return base64.StdEncoding.EncodeToString(b)
-}
-
-// sidPart turns a link name into the alphanumeric form IAM statement ids require.
-func sidPart(name string) string {
-	var b strings.Builder
-	up := true
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r == '_':
-			up = true
-		case up:
-			b.WriteString(strings.ToUpper(string(r)))
-			up = false
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

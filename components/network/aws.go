@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
@@ -25,6 +26,11 @@ type AWSPlacement struct {
 	EndpointSecurityGroupID pulumi.StringOutput
 	// S3PrefixListID is the S3 gateway endpoint's prefix list; empty for an existing VPC.
 	S3PrefixListID pulumi.StringOutput
+	// PublicSubnetIDs are the subnets a public load balancer goes in; empty without PublicEntry.
+	PublicSubnetIDs pulumi.StringArrayOutput
+	// PublicEntry says the network has public subnets (NetworkArgs.PublicEntry); Containers that
+	// it has the endpoints a container needs to start (NetworkArgs.Containers).
+	PublicEntry, Containers bool
 	// Existing is true when the network was given by ids.
 	Existing bool
 }
@@ -35,6 +41,11 @@ func (*AWSPlacement) Cloud() string { return "aws" }
 // interfaceEndpoints are the AWS services functions reach through PrivateLink.
 var interfaceEndpoints = []string{"sqs", "secretsmanager"}
 
+// containerEndpoints are what an ECS task needs to start without a NAT: ECR's API (the
+// authorization token) and registry (the manifest; layers come from S3 through the gateway
+// endpoint), and CloudWatch Logs for the awslogs driver.
+var containerEndpoints = []string{"ecr.api", "ecr.dkr", "logs"}
+
 // NewAWSNetwork creates (or adopts) a VPC with private subnets and the endpoints the service uses.
 func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
 	n, a, err := register(ctx, name, args, opts)
@@ -44,7 +55,8 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 	if a.ExistingVpcID != "" {
 		n.ID = pulumi.String(a.ExistingVpcID).ToStringOutput()
 		n.PrivateSubnetIDs = pulumi.ToStringArray(a.ExistingSubnetIDs).ToStringArrayOutput()
-		n.Placement = &AWSPlacement{VpcID: n.ID, SubnetIDs: n.PrivateSubnetIDs, Existing: true,
+		n.Placement = &AWSPlacement{VpcID: n.ID, SubnetIDs: n.PrivateSubnetIDs, Existing: true, PublicEntry: a.PublicEntry, Containers: a.Containers,
+			PublicSubnetIDs:         pulumi.ToStringArray(a.ExistingPublicSubnetIDs).ToStringArrayOutput(),
 			EndpointSecurityGroupID: pulumi.String("").ToStringOutput(), S3PrefixListID: pulumi.String("").ToStringOutput()}
 		return n, n.finish(ctx)
 	}
@@ -116,8 +128,12 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 	}, parent); err != nil {
 		return nil, fmt.Errorf("cannot open the endpoints to the VPC: %w", err)
 	}
-	for _, svc := range interfaceEndpoints {
-		if _, err := awsec2.NewVpcEndpoint(ctx, name+"-"+svc, &awsec2.VpcEndpointArgs{
+	endpoints := interfaceEndpoints
+	if a.Containers {
+		endpoints = append(append([]string(nil), endpoints...), containerEndpoints...)
+	}
+	for _, svc := range endpoints {
+		if _, err := awsec2.NewVpcEndpoint(ctx, name+"-"+strings.ReplaceAll(svc, ".", "-"), &awsec2.VpcEndpointArgs{
 			VpcId:             v.ID(),
 			ServiceName:       pulumi.Sprintf("com.amazonaws.%s.%s", region.Name, svc),
 			VpcEndpointType:   pulumi.String("Interface"),
@@ -138,12 +154,68 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 		return nil, fmt.Errorf("cannot create the s3 endpoint: %w", err)
 	}
 
+	public := pulumi.StringArray{}
+	if a.PublicEntry {
+		if public, err = publicSubnets(ctx, name, a, v, zones.Names, parent); err != nil {
+			return nil, err
+		}
+	}
+
 	n.ID = v.ID().ToStringOutput()
 	n.PrivateSubnetIDs = subnets.ToStringArrayOutput()
 	n.Placement = &AWSPlacement{
 		VpcID: n.ID, SubnetIDs: n.PrivateSubnetIDs, CIDR: a.CIDR,
+		PublicSubnetIDs: public.ToStringArrayOutput(),
+		PublicEntry:     a.PublicEntry, Containers: a.Containers,
 		EndpointSecurityGroupID: sg.ID().ToStringOutput(),
 		S3PrefixListID:          s3.PrefixListId,
 	}
 	return n, n.finish(ctx)
+}
+
+// publicSubnets creates the public tier: an internet gateway, a route table whose only way out is
+// that gateway, and one subnet per zone on it. Only load balancers are placed there.
+func publicSubnets(ctx *pulumi.Context, name string, a NetworkArgs, v *awsec2.Vpc, zones []string, parent pulumi.ResourceOption) (pulumi.StringArray, error) {
+	cidrs, _ := PublicSubnets(a.CIDR, a.Zones) // the same range as Subnets, checked in withDefaults
+	igw, err := awsec2.NewInternetGateway(ctx, name, &awsec2.InternetGatewayArgs{
+		VpcId: v.ID(),
+		Tags:  pulumi.StringMap{"Name": pulumi.String(name)},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create internet gateway %q: %w", name, err)
+	}
+	rt, err := awsec2.NewRouteTable(ctx, name+"-public", &awsec2.RouteTableArgs{
+		VpcId: v.ID(),
+		Tags:  pulumi.StringMap{"Name": pulumi.String(name + "-public")},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create route table %q: %w", name+"-public", err)
+	}
+	if _, err := awsec2.NewRoute(ctx, name+"-public-internet", &awsec2.RouteArgs{
+		RouteTableId:         rt.ID(),
+		DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+		GatewayId:            igw.ID(),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("cannot route %q to the internet: %w", name+"-public", err)
+	}
+	var subnets pulumi.StringArray
+	for i, cidr := range cidrs {
+		sn := fmt.Sprintf("%s-public-%d", name, i+1)
+		s, err := awsec2.NewSubnet(ctx, sn, &awsec2.SubnetArgs{
+			VpcId:            v.ID(),
+			CidrBlock:        pulumi.String(cidr),
+			AvailabilityZone: pulumi.String(zones[i]),
+			Tags:             pulumi.StringMap{"Name": pulumi.String(sn), "nimbus:tier": pulumi.String("public")},
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("cannot create subnet %q: %w", sn, err)
+		}
+		if _, err := awsec2.NewRouteTableAssociation(ctx, sn, &awsec2.RouteTableAssociationArgs{
+			SubnetId: s.ID(), RouteTableId: rt.ID(),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("cannot associate subnet %q: %w", sn, err)
+		}
+		subnets = append(subnets, s.ID())
+	}
+	return subnets, nil
 }

@@ -1,10 +1,12 @@
 package network_test
 
 import (
+	"net/netip"
 	"sort"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/componenttest"
 	"github.com/nimbus-iac/nimbus/components/network"
@@ -78,4 +80,103 @@ func TestSubnets(t *testing.T) {
 	if _, err := network.Subnets("10.20.1.0/16", 2); err == nil {
 		t.Error("a range with host bits set must be rejected")
 	}
+}
+
+// TestAWSPublicEntryAndContainers checks the two tiers a public Fargate service adds: public
+// subnets that alone route to an internet gateway (the private ones keep only the VPC's local
+// route, so tasks reach nothing outside but through endpoints), and the ECR and logs endpoints
+// that let a task start without a NAT.
+func TestAWSPublicEntryAndContainers(t *testing.T) {
+	var placement *network.AWSPlacement
+	r := componenttest.Run(t, func(ctx *pulumi.Context) error {
+		n, err := network.NewAWSNetwork(ctx, "net", &network.NetworkArgs{PublicEntry: true, Containers: true})
+		if err != nil {
+			return err
+		}
+		placement, err = network.PlacementOf[*network.AWSPlacement](n)
+		return err
+	})
+	var private, public []string
+	for _, s := range r.ByType("aws:ec2/subnet:Subnet") {
+		cidr := componenttest.Str(s.Inputs, "cidrBlock")
+		if componenttest.Str(s.Inputs, "tags.nimbus:tier") == "public" {
+			public = append(public, cidr)
+		} else {
+			private = append(private, cidr)
+		}
+	}
+	sort.Strings(private)
+	sort.Strings(public)
+	if diff := cmp.Diff([]string{"10.20.0.0/20", "10.20.16.0/20"}, private); diff != "" {
+		t.Errorf("private subnets are those of a network without PublicEntry (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"10.20.128.0/20", "10.20.144.0/20"}, public); diff != "" {
+		t.Errorf("public subnets (-want +got):\n%s", diff)
+	}
+	igw := r.One(t, "aws:ec2/internetGateway:InternetGateway")
+	route := r.One(t, "aws:ec2/route:Route")
+	if got := componenttest.Str(route.Inputs, "gatewayId"); got != igw.ID {
+		t.Errorf("the one route goes to %q, want the internet gateway %q", got, igw.ID)
+	}
+	if got := componenttest.Str(route.Inputs, "destinationCidrBlock"); got != "0.0.0.0/0" {
+		t.Errorf("route destination = %q, want 0.0.0.0/0", got)
+	}
+	publicTable := r.Named(t, "aws:ec2/routeTable:RouteTable", "net-public")
+	if got := componenttest.Str(route.Inputs, "routeTableId"); got != publicTable.ID {
+		t.Errorf("the internet route is on table %q, want the public one %q", got, publicTable.ID)
+	}
+	publicIDs := map[string]bool{}
+	for _, id := range componenttest.AwaitStrings(t, placement.PublicSubnetIDs) {
+		publicIDs[id] = true
+	}
+	for _, a := range r.ByType("aws:ec2/routeTableAssociation:RouteTableAssociation") {
+		onPublic := componenttest.Str(a.Inputs, "routeTableId") == publicTable.ID
+		if onPublic != publicIDs[componenttest.Str(a.Inputs, "subnetId")] {
+			t.Errorf("association %s: subnet %s on the public table = %v, want only the public subnets there", a.Name, componenttest.Str(a.Inputs, "subnetId"), onPublic)
+		}
+	}
+	if len(publicIDs) != 2 {
+		t.Errorf("placement has %d public subnets, want 2", len(publicIDs))
+	}
+	if n := len(r.ByType("aws:ec2/natGateway:NatGateway")); n > 0 {
+		t.Errorf("no NAT: tasks reach AWS through endpoints, got %d NAT gateways", n)
+	}
+	var endpoints []string
+	for _, e := range r.ByType("aws:ec2/vpcEndpoint:VpcEndpoint") {
+		endpoints = append(endpoints, componenttest.Str(e.Inputs, "serviceName"))
+	}
+	sort.Strings(endpoints)
+	want := []string{"com.amazonaws.eu-west-1.ecr.api", "com.amazonaws.eu-west-1.ecr.dkr", "com.amazonaws.eu-west-1.logs", "com.amazonaws.eu-west-1.s3", "com.amazonaws.eu-west-1.secretsmanager", "com.amazonaws.eu-west-1.sqs"}
+	if diff := cmp.Diff(want, endpoints); diff != "" {
+		t.Errorf("endpoints (-want +got):\n%s", diff)
+	}
+}
+
+func TestPublicSubnetsNeverOverlapPrivate(t *testing.T) {
+	for _, cidr := range []string{"10.20.0.0/16", "172.16.0.0/20", "192.168.4.0/22"} {
+		private, err := network.Subnets(cidr, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		public, err := network.PublicSubnets(cidr, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range public {
+			for _, q := range private {
+				if netip.MustParsePrefix(p).Overlaps(netip.MustParsePrefix(q)) {
+					t.Errorf("%s: public %s overlaps private %s", cidr, p, q)
+				}
+			}
+		}
+	}
+}
+
+func TestExistingPublicEntryNeedsSubnets(t *testing.T) {
+	componenttest.AssertRejected(t, func(ctx *pulumi.Context) error {
+		_, err := network.NewAWSNetwork(ctx, "net", &network.NetworkArgs{
+			ExistingVpcID: "vpc-0123456789abcdef0", ExistingSubnetIDs: []string{"subnet-1", "subnet-2"}, PublicEntry: true,
+		})
+		return err
+	}, `network "net"`, "ExistingPublicSubnetIDs must list at least 2")
 }

@@ -26,6 +26,17 @@ type NetworkArgs struct {
 	// are its private subnets.
 	ExistingVpcID     string
 	ExistingSubnetIDs []string
+
+	// PublicEntry adds public subnets, one per zone, with a route to the internet, for load
+	// balancers only (a public service's): nothing else is placed in them, and the private
+	// subnets keep no route out. With ExistingVpcID, ExistingPublicSubnetIDs (two or more) are
+	// used instead. Only the AWS network has public subnets; elsewhere it is ignored.
+	PublicEntry             bool
+	ExistingPublicSubnetIDs []string
+	// Containers adds what containers pulling an image and writing logs need without a NAT: on
+	// AWS the ecr.api, ecr.dkr and logs interface endpoints (image layers come through the S3
+	// gateway endpoint every network has). Elsewhere it is ignored.
+	Containers bool
 }
 
 // Network is a private network.
@@ -74,7 +85,13 @@ func (a NetworkArgs) withDefaults(name string) (NetworkArgs, error) {
 		if len(a.ExistingSubnetIDs) < 2 {
 			p.Add("ExistingSubnetIDs must list at least 2 subnets, got %d", len(a.ExistingSubnetIDs))
 		}
+		if a.PublicEntry && len(a.ExistingPublicSubnetIDs) < 2 {
+			p.Add("ExistingPublicSubnetIDs must list at least 2 public subnets with PublicEntry on an existing VPC, got %d", len(a.ExistingPublicSubnetIDs))
+		}
 		return a, p.Err()
+	}
+	if len(a.ExistingPublicSubnetIDs) > 0 {
+		p.Add("ExistingPublicSubnetIDs is only for an existing VPC (ExistingVpcID), got %d subnets without one", len(a.ExistingPublicSubnetIDs))
 	}
 	if _, err := Subnets(a.CIDR, a.Zones); err != nil {
 		p.Add("CIDR %v", err)
@@ -85,6 +102,18 @@ func (a NetworkArgs) withDefaults(name string) (NetworkArgs, error) {
 // Subnets splits a /16 to /22 private range into one subnet per zone, each a sixteenth of the
 // range, leaving the rest free for later tiers.
 func Subnets(cidr string, zones int) ([]string, error) {
+	return sixteenths(cidr, 0, zones)
+}
+
+// PublicSubnets are the public subnets of a network with PublicEntry: the sixteenths of the range
+// from the ninth on, so that they never overlap the private ones (at most six) and adding them
+// leaves the private subnets as they were.
+func PublicSubnets(cidr string, zones int) ([]string, error) {
+	return sixteenths(cidr, 8, zones)
+}
+
+// sixteenths returns n sixteenths of cidr from the first-th on.
+func sixteenths(cidr string, first, zones int) ([]string, error) {
 	p, err := netip.ParsePrefix(cidr)
 	if err != nil {
 		return nil, fmt.Errorf("must be an IPv4 range like 10.20.0.0/16, got %q", cidr)
@@ -98,7 +127,7 @@ func Subnets(cidr string, zones int) ([]string, error) {
 	start := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
 	out := make([]string, zones)
 	for i := range zones {
-		a := start + uint32(i)*size
+		a := start + uint32(first+i)*size
 		addr := netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
 		out[i] = netip.PrefixFrom(addr, bits).String()
 	}

@@ -175,3 +175,48 @@ type VpcEndpoint struct {
 func NewVpcEndpoint(ctx *pulumi.Context, name string, args *VpcEndpointArgs, opts ...pulumi.ResourceOption) (*VpcEndpoint, error) {
 	return rawres.New[VpcEndpoint](ctx, VpcEndpointType, name, args, opts...)
 }
+
+// InternetGatewayType is an internet gateway attached to a VPC. nimbus creates one only for a
+// network with a public entry, and routes to it only from the public subnets, where nothing but
+// load balancers is placed.
+var InternetGatewayType = rawres.Type[InternetGatewayArgs]{Package: AWS, Token: "aws:ec2/internetGateway:InternetGateway"}
+
+// InternetGatewayArgs are an internet gateway's inputs.
+type InternetGatewayArgs struct {
+	// VpcId attaches the gateway to that VPC.
+	VpcId pulumi.StringPtrInput `pulumi:"vpcId"`
+	Tags  pulumi.StringMapInput `pulumi:"tags"`
+}
+
+// InternetGateway is an internet gateway's outputs; nimbus reads only its id (igw-...).
+type InternetGateway struct {
+	pulumi.CustomResourceState
+}
+
+// NewInternetGateway registers an internet gateway.
+func NewInternetGateway(ctx *pulumi.Context, name string, args *InternetGatewayArgs, opts ...pulumi.ResourceOption) (*InternetGateway, error) {
+	return rawres.New[InternetGateway](ctx, InternetGatewayType, name, args, opts...)
+}
+
+// RouteType is one route of a route table.
+var RouteType = rawres.Type[RouteArgs]{Package: AWS, Token: "aws:ec2/route:Route"}
+
+// RouteArgs are a route's inputs: nimbus sets only a destination range and a gateway.
+type RouteArgs struct {
+	// RouteTableId is the table's id.
+	RouteTableId pulumi.StringInput `pulumi:"routeTableId"`
+	// DestinationCidrBlock is where the route goes (0.0.0.0/0 for the internet).
+	DestinationCidrBlock pulumi.StringPtrInput `pulumi:"destinationCidrBlock"`
+	// GatewayId is the internet gateway that takes it.
+	GatewayId pulumi.StringPtrInput `pulumi:"gatewayId"`
+}
+
+// Route is a route's outputs; nimbus reads none.
+type Route struct {
+	pulumi.CustomResourceState
+}
+
+// NewRoute registers a route.
+func NewRoute(ctx *pulumi.Context, name string, args *RouteArgs, opts ...pulumi.ResourceOption) (*Route, error) {
+	return rawres.New[Route](ctx, RouteType, name, args, opts...)
+}

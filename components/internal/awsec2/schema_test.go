@@ -43,6 +43,12 @@ func TestSchema(t *testing.T) {
 		"VpcEndpoint": {file: "vpcEndpoint.go", pin: func(s rawrestest.SDKResource) []string {
 			return rawrestest.Pin(s, VpcEndpointType, reflect.TypeFor[VpcEndpoint]())
 		}},
+		"InternetGateway": {file: "internetGateway.go", pin: func(s rawrestest.SDKResource) []string {
+			return rawrestest.Pin(s, InternetGatewayType, reflect.TypeFor[InternetGateway]())
+		}},
+		"Route": {file: "route.go", pin: func(s rawrestest.SDKResource) []string {
+			return rawrestest.Pin(s, RouteType, reflect.TypeFor[Route]())
+		}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
