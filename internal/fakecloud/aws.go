@@ -60,6 +60,15 @@ var models = map[string]model{
 	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": securityGroupRule,
 	"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":   securityGroupRule,
 	"aws:ec2/vpcEndpoint:VpcEndpoint":                           ec2VpcEndpoint,
+	"aws:ec2/internetGateway:InternetGateway":                   ec2InternetGateway,
+	"aws:ec2/route:Route":                                       ec2Route,
+
+	"aws:ecs/cluster:Cluster":               ecsCluster,
+	"aws:ecs/taskDefinition:TaskDefinition": ecsTaskDefinition,
+	"aws:ecs/service:Service":               ecsService,
+	"aws:lb/loadBalancer:LoadBalancer":      loadBalancer,
+	"aws:lb/targetGroup:TargetGroup":        targetGroup,
+	"aws:lb/listener:Listener":              listener,
 	// RDS
 	"aws:rds/subnetGroup:SubnetGroup":                         rdsSubnetGroup,
 	"aws:rds/instance:Instance":                               rdsInstance,
@@ -915,4 +924,106 @@ func randomPassword(r *Request) (string, resource.PropertyMap) {
 		setDefault(r, c, k, 0)
 	}
 	return "none", c
+}
+
+func ec2InternetGateway(r *Request) (string, resource.PropertyMap) {
+	id := ec2ID(r, "igw")
+	c := props(map[string]any{
+		"arn":     arn("ec2", r.Region, r.Account, "internet-gateway/"+id),
+		"ownerId": r.Account,
+	})
+	tagsAll(r, c)
+	return id, c
+}
+
+// ec2Route's id is the provider's: r-TABLE then a hash of the destination.
+func ec2Route(r *Request) (string, resource.PropertyMap) {
+	c := props(map[string]any{"state": "active", "origin": "CreateRoute"})
+	return fmt.Sprintf("r-%s%d", r.Str("routeTableId"), 1080289494), c
+}
+
+func ecsCluster(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("name", 255, false)
+	c := props(map[string]any{
+		"name": name,
+		"arn":  arn("ecs", r.Region, r.Account, "cluster/"+name),
+	})
+	tagsAll(r, c)
+	return c["arn"].StringValue(), c
+}
+
+// ecsTaskDefinition is revision 1 of its family.
+func ecsTaskDefinition(r *Request) (string, resource.PropertyMap) {
+	family := r.Str("family")
+	without := arn("ecs", r.Region, r.Account, "task-definition/"+family)
+	c := props(map[string]any{
+		"arn":                without + ":1",
+		"arnWithoutRevision": without,
+		"revision":           1,
+	})
+	setDefault(r, c, "networkMode", "bridge")
+	tagsAll(r, c)
+	return family, c
+}
+
+func ecsService(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("name", 255, false)
+	cluster := r.Str("cluster")
+	short := cluster[strings.LastIndex(cluster, "/")+1:]
+	c := props(map[string]any{"name": name})
+	setDefault(r, c, "launchType", "EC2")
+	setDefault(r, c, "schedulingStrategy", "REPLICA")
+	setDefault(r, c, "platformVersion", "LATEST")
+	tagsAll(r, c)
+	return arn("ecs", r.Region, r.Account, "service/"+short+"/"+name), c
+}
+
+// loadBalancer's name is at most 32 characters, as ELB requires.
+func loadBalancer(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("name", 32, false)
+	typ := r.Str("loadBalancerType")
+	if typ == "" {
+		typ = "application"
+	}
+	kind := map[string]string{"application": "app", "network": "net", "gateway": "gwy"}[typ]
+	suffix := fmt.Sprintf("%s/%s/%s", kind, name, r.Hex(16, "lb"))
+	scheme := ""
+	if r.Bool("internal") {
+		scheme = "internal-"
+	}
+	c := props(map[string]any{
+		"name":             name,
+		"loadBalancerType": typ,
+		"arn":              arn("elasticloadbalancing", r.Region, r.Account, "loadbalancer/"+suffix),
+		"arnSuffix":        suffix,
+		"dnsName":          fmt.Sprintf("%s%s-%s.%s.elb.amazonaws.com", scheme, name, r.Hex(10, "dns"), r.Region),
+		"zoneId":           "Z32O12XQLNTSW2",
+	})
+	setDefault(r, c, "internal", false)
+	setDefault(r, c, "idleTimeout", 60)
+	setDefault(r, c, "ipAddressType", "ipv4")
+	tagsAll(r, c)
+	return c["arn"].StringValue(), c
+}
+
+func targetGroup(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("name", 32, false)
+	suffix := fmt.Sprintf("targetgroup/%s/%s", name, r.Hex(16, "tg"))
+	c := props(map[string]any{
+		"name":      name,
+		"arn":       arn("elasticloadbalancing", r.Region, r.Account, suffix),
+		"arnSuffix": suffix,
+	})
+	setDefault(r, c, "targetType", "instance")
+	setDefault(r, c, "deregistrationDelay", 300)
+	tagsAll(r, c)
+	return c["arn"].StringValue(), c
+}
+
+func listener(r *Request) (string, resource.PropertyMap) {
+	lbArn := r.Str("loadBalancerArn")
+	id := strings.Replace(lbArn, ":loadbalancer/", ":listener/", 1) + "/" + r.Hex(16, "listener")
+	c := props(map[string]any{"arn": id})
+	tagsAll(r, c)
+	return id, c
 }
