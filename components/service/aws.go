@@ -11,14 +11,13 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/nimbus-iac/nimbus/components/internal/awsconsumer"
 	"github.com/nimbus-iac/nimbus/components/internal/awsec2"
+	"github.com/nimbus-iac/nimbus/components/internal/awsecs"
 	"github.com/nimbus-iac/nimbus/components/link"
 )
 
@@ -45,6 +44,24 @@ var fargateSizes = map[int]struct{ units, minMB, maxMB, stepMB int }{
 	4000:  {4096, 8192, 30720, 1024},
 	8000:  {8192, 16384, 61440, 4096},
 	16000: {16384, 32768, 122880, 8192},
+}
+
+// FargateTaskSize says whether Fargate has a task of cpu millicores and memoryMB, and if not
+// what it takes instead.
+func FargateTaskSize(cpu, memoryMB int) error {
+	size, ok := fargateSizes[cpu]
+	if !ok {
+		return fmt.Errorf("CPU must be one of 250, 500, 1000, 2000, 4000, 8000 or 16000 on Fargate (its task sizes: 0.25 to 16 vCPU), got %d", cpu)
+	}
+	m := memoryMB
+	if m < size.minMB || m > size.maxMB || (size.stepMB == 0 && m != 512 && m != 1024 && m != 2048) || (size.stepMB > 0 && (m-size.minMB)%size.stepMB != 0) {
+		allowed := fmt.Sprintf("%d to %d in steps of %d", size.minMB, size.maxMB, size.stepMB)
+		if size.stepMB == 0 {
+			allowed = "512, 1024 or 2048"
+		}
+		return fmt.Errorf("MemoryMB must be %s with CPU %d on Fargate, got %d", allowed, cpu, m)
+	}
+	return nil
 }
 
 // ecrImage is an image in ECR: ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY@sha256:HEX.
@@ -131,20 +148,20 @@ func (f Fargate) New(ctx *pulumi.Context, name string, args *ServiceArgs, opts .
 		return nil, err
 	}
 
-	cluster, err := ecs.NewCluster(ctx, name, &ecs.ClusterArgs{
-		Settings: ecs.ClusterSettingArray{ecs.ClusterSettingArgs{Name: pulumi.String("containerInsights"), Value: pulumi.String("enabled")}},
+	cluster, err := awsecs.NewCluster(ctx, name, &awsecs.ClusterArgs{
+		Settings: []awsecs.ClusterSettingArgs{{Name: pulumi.String("containerInsights"), Value: pulumi.String("enabled")}},
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create cluster for service %q: %w", name, err)
 	}
 	size := fargateSizes[a.CPU]
-	td, err := ecs.NewTaskDefinition(ctx, name, &ecs.TaskDefinitionArgs{
+	td, err := awsecs.NewTaskDefinition(ctx, name, &awsecs.TaskDefinitionArgs{
 		Family:                  pulumi.String(name),
 		Cpu:                     pulumi.String(strconv.Itoa(size.units)),
 		Memory:                  pulumi.String(strconv.Itoa(a.MemoryMB)),
 		NetworkMode:             pulumi.String("awsvpc"),
 		RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
-		RuntimePlatform: ecs.TaskDefinitionRuntimePlatformArgs{
+		RuntimePlatform: &awsecs.TaskRuntimePlatformArgs{
 			OperatingSystemFamily: pulumi.String("LINUX"),
 			CpuArchitecture:       pulumi.String("ARM64"),
 		},
@@ -157,17 +174,17 @@ func (f Fargate) New(ctx *pulumi.Context, name string, args *ServiceArgs, opts .
 	}
 
 	after := append(append(append([]pulumi.Resource{}, ready...), listeners...), a.DeployAfter...)
-	svc, err := ecs.NewService(ctx, name, &ecs.ServiceArgs{
+	svc, err := awsecs.NewService(ctx, name, &awsecs.ServiceArgs{
 		Cluster:        cluster.Arn,
 		TaskDefinition: td.Arn,
 		LaunchType:     pulumi.String("FARGATE"),
 		DesiredCount:   pulumi.Int(a.MinInstances),
-		NetworkConfiguration: ecs.ServiceNetworkConfigurationArgs{
+		NetworkConfiguration: &awsecs.ServiceNetworkConfigurationArgs{
 			Subnets:        net.SubnetIDs,
 			SecurityGroups: pulumi.StringArray{tasks.ID()},
 			AssignPublicIp: pulumi.Bool(false),
 		},
-		LoadBalancers: ecs.ServiceLoadBalancerArray{ecs.ServiceLoadBalancerArgs{
+		LoadBalancers: []awsecs.ServiceLoadBalancerArgs{{
 			TargetGroupArn: tg.Arn,
 			ContainerName:  pulumi.String(containerName),
 			ContainerPort:  pulumi.Int(a.Port),
@@ -175,7 +192,7 @@ func (f Fargate) New(ctx *pulumi.Context, name string, args *ServiceArgs, opts .
 		HealthCheckGracePeriodSeconds: pulumi.Int(30),
 		// A deployment that cannot get healthy tasks stops and rolls back to the last one that
 		// did; the old tasks keep serving until the new ones pass the health check.
-		DeploymentCircuitBreaker: ecs.ServiceDeploymentCircuitBreakerArgs{
+		DeploymentCircuitBreaker: &awsecs.ServiceDeploymentCircuitBreakerArgs{
 			Enable:   pulumi.Bool(true),
 			Rollback: pulumi.Bool(true),
 		},
@@ -207,15 +224,8 @@ func (f Fargate) New(ctx *pulumi.Context, name string, args *ServiceArgs, opts .
 // returns the image's repository ARN, the one thing the execution role may pull.
 func (f Fargate) check(name string, a ServiceArgs) (awsconsumer.Consumer, string, error) {
 	var errs []string
-	size, ok := fargateSizes[a.CPU]
-	if !ok {
-		errs = append(errs, fmt.Sprintf("CPU must be one of 250, 500, 1000, 2000, 4000, 8000 or 16000 on Fargate (its task sizes: 0.25 to 16 vCPU), got %d", a.CPU))
-	} else if m := a.MemoryMB; m < size.minMB || m > size.maxMB || (size.stepMB == 0 && m != 512 && m != 1024 && m != 2048) || (size.stepMB > 0 && (m-size.minMB)%size.stepMB != 0) {
-		allowed := fmt.Sprintf("%d to %d in steps of %d", size.minMB, size.maxMB, size.stepMB)
-		if size.stepMB == 0 {
-			allowed = "512, 1024 or 2048"
-		}
-		errs = append(errs, fmt.Sprintf("MemoryMB must be %s with CPU %d on Fargate, got %d", allowed, a.CPU, m))
+	if err := FargateTaskSize(a.CPU, a.MemoryMB); err != nil {
+		errs = append(errs, err.Error())
 	}
 	if a.Concurrency != 0 {
 		errs = append(errs, fmt.Sprintf("Concurrency must be 0 on Fargate: the load balancer does not cap requests per task, it scales on TargetCPUPercent; got %d", a.Concurrency))
@@ -254,7 +264,7 @@ func (f Fargate) check(name string, a ServiceArgs) (awsconsumer.Consumer, string
 
 // frontDoor creates the load balancer, its security group, the target group and the
 // listeners, and admits the load balancer (only) to the tasks' port.
-func (f Fargate) frontDoor(ctx *pulumi.Context, name string, a ServiceArgs, on awsconsumer.Consumer, tasks *awsec2.SecurityGroup, parent pulumi.ResourceOption) (*lb.LoadBalancer, []pulumi.Resource, *lb.TargetGroup, error) {
+func (f Fargate) frontDoor(ctx *pulumi.Context, name string, a ServiceArgs, on awsconsumer.Consumer, tasks *awsec2.SecurityGroup, parent pulumi.ResourceOption) (*awsecs.LoadBalancer, []pulumi.Resource, *awsecs.TargetGroup, error) {
 	net := on.Placement
 	ports := []int{80}
 	if f.CertificateARN != "" {
@@ -313,7 +323,7 @@ func (f Fargate) frontDoor(ctx *pulumi.Context, name string, a ServiceArgs, on a
 	if a.Public {
 		subnets = net.PublicSubnetIDs
 	}
-	front, err := lb.NewLoadBalancer(ctx, name, &lb.LoadBalancerArgs{
+	front, err := awsecs.NewLoadBalancer(ctx, name, &awsecs.LoadBalancerArgs{
 		LoadBalancerType:        pulumi.String("application"),
 		Internal:                pulumi.Bool(!a.Public),
 		Subnets:                 subnets,
@@ -324,14 +334,14 @@ func (f Fargate) frontDoor(ctx *pulumi.Context, name string, a ServiceArgs, on a
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("cannot create load balancer for service %q: %w", name, err)
 	}
-	tg, err := lb.NewTargetGroup(ctx, name, &lb.TargetGroupArgs{
+	tg, err := awsecs.NewTargetGroup(ctx, name, &awsecs.TargetGroupArgs{
 		TargetType: pulumi.String("ip"),
 		Port:       pulumi.Int(a.Port),
 		Protocol:   pulumi.String("HTTP"),
 		VpcId:      net.VpcID,
 		// Tasks leaving get this long to finish their requests before ECS stops them.
 		DeregistrationDelay: pulumi.Int(30),
-		HealthCheck: lb.TargetGroupHealthCheckArgs{
+		HealthCheck: &awsecs.TargetGroupHealthCheckArgs{
 			Path:               pulumi.String(a.HealthCheckPath),
 			Protocol:           pulumi.String("HTTP"),
 			Matcher:            pulumi.String("200-299"),
@@ -344,10 +354,10 @@ func (f Fargate) frontDoor(ctx *pulumi.Context, name string, a ServiceArgs, on a
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("cannot create target group for service %q: %w", name, err)
 	}
-	forward := lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{Type: pulumi.String("forward"), TargetGroupArn: tg.Arn}}
+	forward := []awsecs.ListenerDefaultActionArgs{{Type: pulumi.String("forward"), TargetGroupArn: tg.Arn}}
 	var listeners []pulumi.Resource
 	if f.CertificateARN == "" {
-		l, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+		l, err := awsecs.NewListener(ctx, name+"-http", &awsecs.ListenerArgs{
 			LoadBalancerArn: front.Arn, Port: pulumi.Int(80), Protocol: pulumi.String("HTTP"), DefaultActions: forward,
 		}, parent)
 		if err != nil {
@@ -355,7 +365,7 @@ func (f Fargate) frontDoor(ctx *pulumi.Context, name string, a ServiceArgs, on a
 		}
 		return front, append(listeners, l), tg, nil
 	}
-	https, err := lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
+	https, err := awsecs.NewListener(ctx, name+"-https", &awsecs.ListenerArgs{
 		LoadBalancerArn: front.Arn, Port: pulumi.Int(443), Protocol: pulumi.String("HTTPS"),
 		CertificateArn: pulumi.String(f.CertificateARN),
 		SslPolicy:      pulumi.String("ELBSecurityPolicy-TLS13-1-2-2021-06"),
@@ -364,11 +374,11 @@ func (f Fargate) frontDoor(ctx *pulumi.Context, name string, a ServiceArgs, on a
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("cannot create HTTPS listener for service %q: %w", name, err)
 	}
-	redirect, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+	redirect, err := awsecs.NewListener(ctx, name+"-http", &awsecs.ListenerArgs{
 		LoadBalancerArn: front.Arn, Port: pulumi.Int(80), Protocol: pulumi.String("HTTP"),
-		DefaultActions: lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
+		DefaultActions: []awsecs.ListenerDefaultActionArgs{{
 			Type: pulumi.String("redirect"),
-			Redirect: lb.ListenerDefaultActionRedirectArgs{
+			Redirect: &awsecs.ListenerDefaultActionRedirectArgs{
 				Port: pulumi.String("443"), Protocol: pulumi.String("HTTPS"), StatusCode: pulumi.String("HTTP_301"),
 			},
 		}},
@@ -428,7 +438,7 @@ func containerDefinitions(a ServiceArgs, env pulumi.StringMap, logGroup pulumi.S
 }
 
 // fargateScaling keeps between MinInstances and MaxInstances tasks, tracking the average CPU.
-func fargateScaling(ctx *pulumi.Context, name string, a ServiceArgs, cluster *ecs.Cluster, svc *ecs.Service, parent pulumi.ResourceOption) error {
+func fargateScaling(ctx *pulumi.Context, name string, a ServiceArgs, cluster *awsecs.Cluster, svc *awsecs.Service, parent pulumi.ResourceOption) error {
 	target, err := appautoscaling.NewTarget(ctx, name, &appautoscaling.TargetArgs{
 		ServiceNamespace:  pulumi.String("ecs"),
 		ScalableDimension: pulumi.String("ecs:service:DesiredCount"),
