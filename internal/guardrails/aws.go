@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -25,6 +26,9 @@ var awsChecks = map[string]Check{
 	"bucket-public-access-blocked": awsBucketPublicAccessBlocked,
 	"alarms-notify":                awsAlarmsNotify,
 	"db-connection-capacity":       awsDBConnectionCapacity,
+	"service-public-entry":         awsServicePublicEntry,
+	"service-private-tasks":        awsServicePrivateTasks,
+	"service-circuit-breaker":      awsServiceCircuitBreaker,
 }
 
 const (
@@ -46,6 +50,19 @@ const (
 	typeIntegration  = "aws:apigatewayv2/integration:Integration"
 	typeInvocation   = "aws:lambda/invocation:Invocation"
 	typeLogGroup     = "aws:cloudwatch/logGroup:LogGroup"
+
+	typeECSService     = "aws:ecs/service:Service"
+	typeTaskDefinition = "aws:ecs/taskDefinition:TaskDefinition"
+	typeScalingTarget  = "aws:appautoscaling/target:Target"
+	typeLoadBalancer   = "aws:lb/loadBalancer:LoadBalancer"
+	typeALB            = "aws:alb/loadBalancer:LoadBalancer"
+	typeSecurityGroup  = "aws:ec2/securityGroup:SecurityGroup"
+	typeIngressRule    = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	typeSGRule         = "aws:ec2/securityGroupRule:SecurityGroupRule"
+	typeRouteTable     = "aws:ec2/routeTable:RouteTable"
+	typeRoute          = "aws:ec2/route:Route"
+	typeRTAssociation  = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+	typeDBSubnetGroup  = "aws:rds/subnetGroup:SubnetGroup"
 )
 
 // label names a resource in a message: its type's short name and logical name.
@@ -162,6 +179,10 @@ var vpcNetworkActions = map[string]bool{
 	"ec2:DescribeSubnets":            true,
 	"ec2:DescribeVpcs":               true,
 }
+
+// registryTokenAction is what an ECS execution role needs to log in to ECR; it authorises the
+// registry as a whole, so AWS supports no resource narrower than "*" for it.
+const registryTokenAction = "ecr:GetAuthorizationToken"
 
 var (
 	// arn:aws:s3:::BUCKET/any/prefix/* with no other wildcard.
@@ -290,7 +311,7 @@ func awsIAMNoWildcards(p *Plan) []Finding {
 					Message: fmt.Sprintf("%s's %s allows any principal (\"*\")", label(src.res), name)})
 			}
 			actions := stringOrList(s.Action)
-			onlyVPC := len(actions) > 0
+			onlyVPC, onlyToken := len(actions) > 0, len(actions) > 0
 			for j, a := range actions {
 				if strings.Contains(a, "*") {
 					out = append(out, Finding{URN: src.res.URN, Property: fmt.Sprintf("%s[%d]", at("Action"), j),
@@ -298,6 +319,9 @@ func awsIAMNoWildcards(p *Plan) []Finding {
 				}
 				if !vpcNetworkActions[a] {
 					onlyVPC = false
+				}
+				if a != registryTokenAction {
+					onlyToken = false
 				}
 			}
 			if src.trust {
@@ -307,8 +331,8 @@ func awsIAMNoWildcards(p *Plan) []Finding {
 				if !strings.Contains(r, "*") {
 					continue
 				}
-				if r == "*" && onlyVPC {
-					continue // documented exception: VPC network-interface actions
+				if r == "*" && (onlyVPC || onlyToken) {
+					continue // documented exceptions: VPC network-interface actions, the ECR registry token
 				}
 				if s3ObjectSuffix.MatchString(r) || logsStreamSuffix.MatchString(r) {
 					continue // documented exceptions: object and log-stream suffixes of a named resource
@@ -522,4 +546,200 @@ func awsBucketPublicAccessBlocked(p *Plan) []Finding {
 		}
 	}
 	return out
+}
+
+// getStrings reads a list of strings at a dotted path; non-string entries are left out.
+func getStrings(r fakecloud.Resource, path string) []string {
+	var out []string
+	if v := get(r, path); v.IsArray() {
+		for _, e := range v.ArrayValue() {
+			if e = unwrap(e); e.IsString() {
+				out = append(out, e.StringValue())
+			}
+		}
+	}
+	return out
+}
+
+// internetRouted maps each subnet of the plan that is associated with a route table routing to
+// an internet gateway (a Route, or an inline route, whose gatewayId is an igw-) to that gateway.
+// A subnet with no association uses its VPC's main route table, which the plan does not hold.
+func internetRouted(p *Plan) map[string]string {
+	igw := map[string]string{} // route table id -> gateway
+	for _, rt := range ofType(p, typeRoute) {
+		if g := getStr(rt, "gatewayId"); strings.HasPrefix(g, "igw-") {
+			igw[getStr(rt, "routeTableId")] = g
+		}
+	}
+	for _, rt := range ofType(p, typeRouteTable) {
+		if v := get(rt, "routes"); v.IsArray() {
+			for _, e := range v.ArrayValue() {
+				if e = unwrap(e); e.IsObject() {
+					if g := unwrap(e.ObjectValue()["gatewayId"]); g.IsString() && strings.HasPrefix(g.StringValue(), "igw-") {
+						igw[rt.ID] = g.StringValue()
+					}
+				}
+			}
+		}
+	}
+	out := map[string]string{}
+	for _, a := range ofType(p, typeRTAssociation) {
+		if g, ok := igw[getStr(a, "routeTableId")]; ok && getStr(a, "subnetId") != "" {
+			out[getStr(a, "subnetId")] = g
+		}
+	}
+	return out
+}
+
+// publicSubnets finds the resources of a type whose subnets (at prop) include one routed to an
+// internet gateway: one finding per resource, naming those subnets; what is what is placed there.
+func publicSubnets(p *Plan, routed map[string]string, typ, prop, what string) []Finding {
+	var out []Finding
+	for _, r := range ofType(p, typ) {
+		var public []string
+		for _, s := range getStrings(r, prop) {
+			if g, ok := routed[s]; ok {
+				public = append(public, fmt.Sprintf("%s (to %s)", s, g))
+			}
+		}
+		if len(public) > 0 {
+			out = append(out, Finding{URN: r.URN, Property: prop,
+				Message: fmt.Sprintf("%s places %s in %s routed to an internet gateway: %s; set %s to private subnets (no route to an internet gateway), only load balancers go in public ones",
+					label(r), what, plural(len(public), "subnet"), strings.Join(public, ", "), prop)})
+		}
+	}
+	return out
+}
+
+// openIngress is a security group rule admitting the whole internet.
+type openIngress struct {
+	rule     fakecloud.Resource
+	property string
+	group    string
+	cidr     string
+}
+
+func openIngresses(p *Plan) []openIngress {
+	world := func(c string) bool { return c == "0.0.0.0/0" || c == "::/0" }
+	var out []openIngress
+	for _, r := range ofType(p, typeIngressRule) {
+		for _, prop := range []string{"cidrIpv4", "cidrIpv6"} {
+			if c := getStr(r, prop); world(c) {
+				out = append(out, openIngress{rule: r, property: prop, group: getStr(r, "securityGroupId"), cidr: c})
+			}
+		}
+	}
+	for _, r := range ofType(p, typeSGRule) {
+		if getStr(r, "type") != "ingress" {
+			continue
+		}
+		for _, prop := range []string{"cidrBlocks", "ipv6CidrBlocks"} {
+			for i, c := range getStrings(r, prop) {
+				if world(c) {
+					out = append(out, openIngress{rule: r, property: fmt.Sprintf("%s[%d]", prop, i), group: getStr(r, "securityGroupId"), cidr: c})
+				}
+			}
+		}
+	}
+	for _, g := range ofType(p, typeSecurityGroup) {
+		v := get(g, "ingress")
+		if !v.IsArray() {
+			continue
+		}
+		for i, e := range v.ArrayValue() {
+			if e = unwrap(e); !e.IsObject() {
+				continue
+			}
+			for _, prop := range []string{"cidrBlocks", "ipv6CidrBlocks"} {
+				if l := unwrap(e.ObjectValue()[resource.PropertyKey(prop)]); l.IsArray() {
+					for j, c := range l.ArrayValue() {
+						if c = unwrap(c); c.IsString() && world(c.StringValue()) {
+							out = append(out, openIngress{rule: g, property: fmt.Sprintf("ingress[%d].%s[%d]", i, prop, j), group: g.ID, cidr: c.StringValue()})
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// groupUsers are the resources of the plan that are not load balancers and take security groups,
+// with the property that lists them.
+var groupUsers = []struct{ typ, prop string }{
+	{typeECSService, "networkConfiguration.securityGroups"},
+	{typeFunction, "vpcConfig.securityGroupIds"},
+	{typeDBInstance, "vpcSecurityGroupIds"},
+	{typeDBCluster, "vpcSecurityGroupIds"},
+	{typeProxy, "vpcSecurityGroupIds"},
+}
+
+func awsServicePublicEntry(p *Plan) []Finding {
+	lbGroups := map[string]bool{}
+	for _, lb := range ofType(p, typeLoadBalancer, typeALB) {
+		for _, g := range getStrings(lb, "securityGroups") {
+			lbGroups[g] = true
+		}
+	}
+	others := map[string][]string{} // group id -> the other resources using it
+	for _, u := range groupUsers {
+		for _, r := range ofType(p, u.typ) {
+			for _, g := range getStrings(r, u.prop) {
+				others[g] = append(others[g], label(r))
+			}
+		}
+	}
+	groupName := map[string]string{}
+	for _, g := range ofType(p, typeSecurityGroup) {
+		groupName[g.ID] = fmt.Sprintf("%s (%s)", label(g), g.ID)
+	}
+	var out []Finding
+	for _, in := range openIngresses(p) {
+		name := groupName[in.group]
+		if name == "" {
+			name = fmt.Sprintf("security group %q", in.group)
+		}
+		what := fmt.Sprintf("%s admits %s on %s", label(in.rule), in.cidr, name)
+		if in.rule.ID == in.group {
+			what = fmt.Sprintf("%s admits %s", name, in.cidr) // an inline rule of the group
+		}
+		users := others[in.group]
+		switch {
+		case !lbGroups[in.group]:
+			out = append(out, Finding{URN: in.rule.URN, Property: in.property,
+				Message: fmt.Sprintf("%s, a group no load balancer uses: only a load balancer's own group may admit the internet; admit the load balancer's group instead (referencedSecurityGroupId)", what)})
+		case len(users) > 0:
+			sort.Strings(users)
+			verb := "uses"
+			if len(users) > 1 {
+				verb = "use"
+			}
+			out = append(out, Finding{URN: in.rule.URN, Property: in.property,
+				Message: fmt.Sprintf("%s, a load balancer's group that %s also %s: give the load balancer a security group of its own, the only one to admit the internet, and have the others admit that group (referencedSecurityGroupId)", what, strings.Join(users, ", "), verb)})
+		}
+	}
+	routed := internetRouted(p)
+	out = append(out, publicSubnets(p, routed, typeECSService, "networkConfiguration.subnets", "its tasks")...)
+	out = append(out, publicSubnets(p, routed, typeFunction, "vpcConfig.subnetIds", "its network interfaces")...)
+	out = append(out, publicSubnets(p, routed, typeDBSubnetGroup, "subnetIds", "its databases")...)
+	out = append(out, publicSubnets(p, routed, typeProxy, "vpcSubnetIds", "its endpoints")...)
+	return out
+}
+
+func awsServicePrivateTasks(p *Plan) []Finding {
+	var out []Finding
+	for _, s := range ofType(p, typeECSService) {
+		// Unset is false, AWS's default; only an explicit true gives each task a public address.
+		if on, _ := getBool(s, "networkConfiguration.assignPublicIp"); on {
+			out = append(out, Finding{URN: s.URN, Property: "networkConfiguration.assignPublicIp",
+				Message: fmt.Sprintf("%s gives each task a public IP, reachable around its load balancer: set networkConfiguration.assignPublicIp to false (tasks reach AWS through the network's endpoints)", label(s))})
+		}
+	}
+	return append(out, publicSubnets(p, internetRouted(p), typeECSService, "networkConfiguration.subnets", "its tasks")...)
+}
+
+func awsServiceCircuitBreaker(p *Plan) []Finding {
+	return append(
+		requireBool(p, "deploymentCircuitBreaker.enable", true, "keeps deploying tasks that cannot get healthy", typeECSService),
+		requireBool(p, "deploymentCircuitBreaker.rollback", true, "does not roll a failed deployment back to the last one that worked", typeECSService)...)
 }

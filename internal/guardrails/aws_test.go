@@ -153,6 +153,23 @@ func TestRules(t *testing.T) {
 			},
 			want: []string{"p policy.Statement[0].Resource[0]", "p policy.Statement[1].Resource[0]"},
 		},
+		"IAMRegistryToken": {
+			reason: "ecr:GetAuthorizationToken alone on * passes (AWS takes nothing narrower), as a string or a list",
+			rule:   "iam-no-wildcards",
+			resources: []res{
+				policy("exec", `{"Statement":[{"Sid":"RegistryToken","Effect":"Allow","Action":["ecr:GetAuthorizationToken"],"Resource":["*"]},`+
+					`{"Effect":"Allow","Action":"ecr:GetAuthorizationToken","Resource":"*"}]}`),
+			},
+		},
+		"IAMRegistryTokenMixed": {
+			reason: "ecr:GetAuthorizationToken with another action, or with the VPC actions, on * still fires",
+			rule:   "iam-no-wildcards",
+			resources: []res{
+				policy("exec", `{"Statement":[{"Effect":"Allow","Action":["ecr:GetAuthorizationToken","ecr:BatchGetImage"],"Resource":"*"},`+
+					`{"Effect":"Allow","Action":["ecr:GetAuthorizationToken","ec2:CreateNetworkInterface"],"Resource":"*"}]}`),
+			},
+			want: []string{"exec policy.Statement[0].Resource[0]", "exec policy.Statement[1].Resource[0]"},
+		},
 		"IAMInvalidJSON": {
 			reason:    "a policy that is not JSON is reported, not skipped",
 			rule:      "iam-no-wildcards",
@@ -319,6 +336,9 @@ func TestRules(t *testing.T) {
 		},
 	}
 	for name, tc := range capacityCases(t) {
+		cases[name] = tc
+	}
+	for name, tc := range serviceCases(t) {
 		cases[name] = tc
 	}
 	tested := map[string]bool{}

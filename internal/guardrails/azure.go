@@ -37,7 +37,10 @@ var azureNotApplicable = map[string]string{
 	"trigger-targets-alias": "Container Apps has no aliases or versions to target: an app's ingress serves its active revision, and the worker receives from its queue itself",
 	"subscription-dead-letter": "the Azure components make no push subscription, no Event Grid: the worker receives from its Service Bus queue, " +
 		"which dead-letters by itself (checked by queue-dead-letter)",
-	"dead-letter-grants": "Service Bus moves a message to its queue's own dead-letter subqueue itself, with no identity and no grant",
+	"dead-letter-grants":      "Service Bus moves a message to its queue's own dead-letter subqueue itself, with no identity and no grant",
+	"service-public-entry":    "a Container App has no security group or route of the tenant in the plan: its ingress is the environment's (external or internal), even in an environment on a subnet of the plan",
+	"service-private-tasks":   "Container Apps replicas get no public IP: the environment places them, and its ingress is their only way in",
+	"service-circuit-breaker": "Container Apps moves traffic to a new revision only once its replicas pass their probes; a revision that fails gets none and the last healthy one keeps serving",
 }
 
 const (

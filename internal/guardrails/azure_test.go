@@ -551,7 +551,8 @@ func TestAzureNotApplicable(t *testing.T) {
 		}
 		got = append(got, na.Rule)
 	}
-	if diff := cmp.Diff([]string{"trigger-targets-alias", "subscription-dead-letter", "dead-letter-grants"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"trigger-targets-alias", "subscription-dead-letter", "dead-letter-grants",
+		"service-public-entry", "service-private-tasks", "service-circuit-breaker"}, got); diff != "" {
 		t.Errorf("NotApplicable(azure) (-want +got):\n%s", diff)
 	}
 	if u := guardrails.Unchecked(p); len(u) != 0 {

@@ -1,6 +1,7 @@
 package guardrails
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -17,12 +18,14 @@ const (
 	typeTopic          = "aws:sns/topic:Topic"
 	typeProxyTarget    = "aws:rds/proxyTarget:ProxyTarget"
 	typeProxyPool      = "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup"
+	typeECSCluster     = "aws:ecs/cluster:Cluster"
 )
 
 // stackKeys name the nimbus stack setting behind a number a finding reports, so the message says
 // what to change: a resource's logical name and property, or a setting's role.
 var stackKeys = map[string]string{
 	"api reservedConcurrentExecutions":             "nimbus:api.maxInstances",
+	"api maxCapacity":                              "nimbus:api.maxInstances",
 	"worker-jobs scalingConfig.maximumConcurrency": "nimbus:worker.maxConcurrency",
 	"pool size":             "nimbus:database.connectionsPerInstance",
 	"instanceClass":         "nimbus:database.size",
@@ -126,9 +129,10 @@ func maxConnections(class string) (int, bool) {
 	return min(gib<<30/9531392, 5000), true
 }
 
-// consumer is a function that opens connections to a database directly.
+// consumer is a function or an ECS service that opens connections to a database directly.
 type consumer struct {
 	fn        fakecloud.Resource
+	kind      string // "function" or "service"
 	instances int
 	why       string // where instances comes from
 	key       string // the stack setting that changes instances, "" when none does
@@ -141,8 +145,8 @@ func (c consumer) String() string {
 	if c.key != "" {
 		why += " (" + c.key + ")"
 	}
-	return fmt.Sprintf("function %q %s (%s) x %s (%s%s) = %d",
-		c.fn.Name, plural(c.instances, "instance"), why, plural(c.conns, "connection"), c.connsVar, keyFor("pool size"), c.instances*c.conns)
+	return fmt.Sprintf("%s %q %s (%s) x %s (%s%s) = %d",
+		c.kind, c.fn.Name, plural(c.instances, "instance"), why, plural(c.conns, "connection"), c.connsVar, keyFor("pool size"), c.instances*c.conns)
 }
 
 func awsDBConnectionCapacity(p *Plan) []Finding {
@@ -158,15 +162,9 @@ func awsDBConnectionCapacity(p *Plan) []Finding {
 	}
 	var out []Finding
 	direct := map[string][]consumer{} // instance URN -> consumers connecting to it directly
-	for _, f := range ofType(p, typeFunction) {
-		env := map[string]string{}
-		if v := get(f, "environment.variables"); v.IsObject() {
-			for k, e := range v.ObjectValue() {
-				if e = unwrap(e); e.IsString() {
-					env[string(k)] = e.StringValue()
-				}
-			}
-		}
+	// connects counts one consumer's connections: env is its environment, at (the resource and
+	// the property path of a variable) where a missing pool size is reported.
+	connects := func(c consumer, env map[string]string, at func(string) (fakecloud.Resource, string), limit func() (int, string, string)) {
 		for k, host := range env {
 			prefix, ok := strings.CutSuffix(k, "_HOST")
 			if !ok {
@@ -180,17 +178,44 @@ func awsDBConnectionCapacity(p *Plan) []Finding {
 			connsKey := prefix + "_MAX_CONNS"
 			conns, err := strconv.Atoi(env[connsKey])
 			if err != nil || conns < 1 {
-				out = append(out, Finding{URN: f.URN, Property: "environment.variables." + connsKey,
-					Message: fmt.Sprintf("%s connects to %s but %s is %q, not a pool size: each instance may open any number of connections; set it%s", label(f), host, connsKey, env[connsKey], keyFor("pool size"))})
+				r, prop := at(connsKey)
+				out = append(out, Finding{URN: r.URN, Property: prop,
+					Message: fmt.Sprintf("%s connects to %s but %s is %q, not a pool size: each instance may open any number of connections; set it%s", c.label(), host, connsKey, env[connsKey], keyFor("pool size"))})
 				continue
 			}
 			if toDB {
-				n, why, key := maxInstances(p, f)
-				direct[db.URN] = append(direct[db.URN], consumer{fn: f, instances: n, why: why, key: key, conns: conns, connsVar: connsKey})
+				c.instances, c.why, c.key = limit()
+				c.conns, c.connsVar = conns, connsKey
+				direct[db.URN] = append(direct[db.URN], c)
 			}
 			// Through RDS Proxy: it documents no limit on client connections, so the clients
 			// are not counted; the proxy's own pool is, against the database below.
 		}
+	}
+	for _, f := range ofType(p, typeFunction) {
+		env := map[string]string{}
+		if v := get(f, "environment.variables"); v.IsObject() {
+			for k, e := range v.ObjectValue() {
+				if e = unwrap(e); e.IsString() {
+					env[string(k)] = e.StringValue()
+				}
+			}
+		}
+		connects(consumer{fn: f, kind: "function"}, env,
+			func(k string) (fakecloud.Resource, string) { return f, "environment.variables." + k },
+			func() (int, string, string) { return maxInstances(p, f) })
+	}
+	for _, svc := range ofType(p, typeECSService) {
+		td, ok := taskDefinitionOf(p, getStr(svc, "taskDefinition"))
+		if !ok {
+			continue // a task definition outside the plan: its environment is not known here
+		}
+		env, where := containerEnv(td)
+		connects(consumer{fn: svc, kind: "service"}, env,
+			func(k string) (fakecloud.Resource, string) {
+				return td, fmt.Sprintf("containerDefinitions[%d].environment.%s", where[k], k)
+			},
+			func() (int, string, string) { return serviceMaxInstances(p, svc) })
 	}
 
 	for _, db := range ofType(p, typeDBInstance) {
@@ -226,7 +251,7 @@ func awsDBConnectionCapacity(p *Plan) []Finding {
 		}
 		var fix []string
 		if len(cs) > 0 {
-			capFix := "cap the functions' instances"
+			capFix := "cap the " + consumerKinds(cs) + "' instances"
 			if keys := instanceKeys(cs); len(keys) > 0 {
 				capFix += " (" + strings.Join(keys, ", ") + ")"
 			}
@@ -298,6 +323,99 @@ func instanceKeys(cs []consumer) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// label names a consumer in a message.
+func (c consumer) label() string {
+	if c.kind == "service" {
+		return fmt.Sprintf("%s (ECS service %q)", label(c.fn), getStr(c.fn, "name"))
+	}
+	return label(c.fn)
+}
+
+// consumerKinds is "functions", "services" or "consumers" when both are among cs.
+func consumerKinds(cs []consumer) string {
+	kinds := map[string]bool{}
+	for _, c := range cs {
+		kinds[c.kind] = true
+	}
+	if len(kinds) == 1 {
+		for k := range kinds {
+			return k + "s"
+		}
+	}
+	return "consumers"
+}
+
+// taskDefinitionOf finds the task definition of the plan an ECS service runs: its taskDefinition
+// is the definition's ARN (with or without the revision) or its family.
+func taskDefinitionOf(p *Plan, ref string) (fakecloud.Resource, bool) {
+	if ref == "" {
+		return fakecloud.Resource{}, false
+	}
+	for _, td := range ofType(p, typeTaskDefinition) {
+		if ref == getStr(td, "arn") || ref == getStr(td, "arnWithoutRevision") || ref == getStr(td, "family") {
+			return td, true
+		}
+	}
+	return fakecloud.Resource{}, false
+}
+
+// containerEnv reads the environment of a task definition's containers (a JSON string of
+// container definitions), and which container each variable is in; a variable set in several
+// containers keeps the first.
+func containerEnv(td fakecloud.Resource) (map[string]string, map[string]int) {
+	var defs []struct {
+		Environment []struct {
+			Name  string `json:"name"`
+			Value string `json:"value"`
+		} `json:"environment"`
+	}
+	env, where := map[string]string{}, map[string]int{}
+	if json.Unmarshal([]byte(getStr(td, "containerDefinitions")), &defs) != nil {
+		return env, where
+	}
+	for i, d := range defs {
+		for _, kv := range d.Environment {
+			if _, ok := env[kv.Name]; !ok {
+				env[kv.Name], where[kv.Name] = kv.Value, i
+			}
+		}
+	}
+	return env, where
+}
+
+// serviceMaxInstances is the most tasks of an ECS service that can run at once, why, and the
+// stack setting that changes it: the maxCapacity of its Application Auto Scaling target
+// (serviceNamespace ecs, resourceId service/CLUSTER/SERVICE); else its desiredCount.
+func serviceMaxInstances(p *Plan, svc fakecloud.Resource) (int, string, string) {
+	id := fmt.Sprintf("service/%s/%s", clusterName(p, getStr(svc, "cluster")), getStr(svc, "name"))
+	for _, t := range ofType(p, typeScalingTarget) {
+		if getStr(t, "serviceNamespace") != "ecs" || getStr(t, "resourceId") != id {
+			continue
+		}
+		if n, ok := getNum(t, "maxCapacity"); ok {
+			return int(n), "its scaling target's maxCapacity", stackKeys[t.Name+" maxCapacity"]
+		}
+	}
+	n, _ := getNum(svc, "desiredCount") // the provider's default is 0
+	return int(n), "its desiredCount, with no scaling target", ""
+}
+
+// clusterName is the name of the ECS cluster a service's cluster input names: the cluster of the
+// plan with that ARN, else the ARN's last part, else the input itself (a name).
+func clusterName(p *Plan, ref string) string {
+	for _, c := range ofType(p, typeECSCluster) {
+		if ref == getStr(c, "arn") || ref == c.ID {
+			if n := getStr(c, "name"); n != "" {
+				return n
+			}
+		}
+	}
+	if i := strings.LastIndex(ref, ":cluster/"); i >= 0 {
+		return ref[i+len(":cluster/"):]
+	}
+	return ref
 }
 
 // proxiesOf returns the proxies whose target is the instance with the given identifier.

@@ -1,6 +1,7 @@
 package guardrails_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -36,6 +37,36 @@ func consumerFn(name, host, conns string, reserved int) res {
 	return res{"aws:lambda/function:Function", name, map[string]any{
 		"name": name, "reservedConcurrentExecutions": reserved, "environment": map[string]any{"variables": env},
 	}}
+}
+
+// fargate is an ECS service "api" on cluster "main" whose task definition sets DB_HOST and, unless
+// conns is "", DB_MAX_CONNS; with maxCapacity > 0 an Application Auto Scaling target caps it,
+// else its desiredCount does.
+func fargate(t *testing.T, host, conns string, desired, maxCapacity int) []res {
+	t.Helper()
+	cluster := map[string]any{"name": "main"}
+	env := []map[string]string{{"name": "DB_HOST", "value": host}, {"name": "PORT", "value": "8080"}}
+	if conns != "" {
+		env = append(env, map[string]string{"name": "DB_MAX_CONNS", "value": conns})
+	}
+	defs, err := json.Marshal([]map[string]any{{"name": "app", "image": "app@sha256:0", "environment": env}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := map[string]any{"family": "api", "containerDefinitions": string(defs)}
+	out := []res{
+		{"aws:ecs/cluster:Cluster", "api", cluster},
+		{"aws:ecs/taskDefinition:TaskDefinition", "api", td},
+		{"aws:ecs/service:Service", "api", map[string]any{"name": "api", "launchType": "FARGATE", "desiredCount": desired,
+			"cluster":        computed(t, "aws:ecs/cluster:Cluster", "api", cluster, "arn"),
+			"taskDefinition": computed(t, "aws:ecs/taskDefinition:TaskDefinition", "api", td, "arn")}},
+	}
+	if maxCapacity > 0 {
+		out = append(out, res{"aws:appautoscaling/target:Target", "api", map[string]any{
+			"serviceNamespace": "ecs", "scalableDimension": "ecs:service:DesiredCount", "resourceId": "service/main/api",
+			"minCapacity": desired, "maxCapacity": maxCapacity}})
+	}
+	return out
 }
 
 func instance(class string) res {
@@ -102,6 +133,29 @@ func capacityCases(t *testing.T) map[string]struct {
 			},
 			want: []string{"db instanceClass"},
 		},
+		"CapacityService": {
+			reason:    "an ECS service scaling to 1000 tasks with a pool of 5 is more than a db.t4g.micro takes",
+			rule:      "db-connection-capacity",
+			resources: append([]res{instance("db.t4g.micro")}, fargate(t, db, "5", 2, 1000)...),
+			want:      []string{"db instanceClass"},
+		},
+		"CapacityServiceFits": {
+			reason:    "an ECS service scaling to 20 tasks with a pool of 5 fits a db.t4g.micro (100 of 109)",
+			rule:      "db-connection-capacity",
+			resources: append([]res{instance("db.t4g.micro")}, fargate(t, db, "5", 2, 20)...),
+		},
+		"CapacityServiceDesired": {
+			reason:    "an ECS service with no scaling target counts its desiredCount: 30 x 5 is more than 109",
+			rule:      "db-connection-capacity",
+			resources: append([]res{instance("db.t4g.micro")}, fargate(t, db, "5", 30, 0)...),
+			want:      []string{"db instanceClass"},
+		},
+		"CapacityServiceNoPool": {
+			reason:    "an ECS service connecting without DB_MAX_CONNS is reported on its task definition",
+			rule:      "db-connection-capacity",
+			resources: append([]res{instance("db.t4g.micro")}, fargate(t, db, "", 2, 20)...),
+			want:      []string{"api containerDefinitions[0].environment.DB_MAX_CONNS"},
+		},
 		"CapacityUnknown": {
 			reason: "a consumer without a pool size and a class of unknown memory cannot be checked: both are reported",
 			rule:   "db-connection-capacity",
@@ -110,6 +164,30 @@ func capacityCases(t *testing.T) map[string]struct {
 			},
 			want: []string{"api environment.variables.DB_MAX_CONNS", "db instanceClass"},
 		},
+	}
+}
+
+// TestCapacityServiceMessage checks that an ECS service is named with its tasks' cap and the
+// setting that changes it.
+func TestCapacityServiceMessage(t *testing.T) {
+	t.Parallel()
+	db := computed(t, "aws:rds/instance:Instance", "db", instance("db.t4g.micro").inputs, "address")
+	vs := guardrails.Evaluate(plan(t, false, append([]res{instance("db.t4g.micro"), consumerFn("migrate", db, "2", 1)}, fargate(t, db, "5", 2, 1000)...)...))
+	var msg string
+	for _, v := range vs {
+		if v.Rule == "db-connection-capacity" {
+			msg = v.Message
+		}
+	}
+	for _, want := range []string{
+		"can open 5002 at once",
+		`service "api" 1000 instances (its scaling target's maxCapacity (nimbus:api.maxInstances)) x 5 connections (DB_MAX_CONNS (nimbus:database.connectionsPerInstance)) = 5000`,
+		`function "migrate" 1 instance (reserved concurrency) x 2 connections`,
+		"cap the consumers' instances (nimbus:api.maxInstances)",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message does not say %q:\n%s", want, msg)
+		}
 	}
 }
 

@@ -7,8 +7,8 @@
 // file (aws.go) and are selected in one place, the checks map. A cloud that
 // has no check for a rule is reported by Unchecked, never silently passed. A
 // rule that has no meaning on a cloud (no such resource or mechanism there) is
-// declared so in that cloud's file with a one-line reason (azureNotApplicable)
-// and reported by NotApplicable instead of Unchecked; such a rule has no check
+// declared so in that cloud's file with a one-line reason (azureNotApplicable,
+// gcpNotApplicable, kubernetesNotApplicable) and reported by NotApplicable instead of Unchecked; such a rule has no check
 // on that cloud.
 //
 // Evaluate runs every rule's check for the plan's cloud and returns the
@@ -19,7 +19,10 @@
 //
 // Documented exceptions (iam-no-wildcards on AWS): the EC2 network-interface
 // actions a Lambda function in a VPC needs, whose resource AWS only accepts
-// as "*"; object ARNs that end in "/*" below a named S3 bucket
+// as "*"; a statement whose every action is ecr:GetAuthorizationToken (an ECS
+// execution role's registry login, which authorises the registry as a whole,
+// so AWS accepts only "*"), on "*" (a statement mixing it with any other
+// action is still flagged); object ARNs that end in "/*" below a named S3 bucket
 // (arn:aws:s3:::images/originals/*); CloudWatch Logs ARNs of a named log
 // group that end in ":*" (the log-stream suffix). Deny statements may use
 // wildcards. Statements' Condition blocks are not read (a condition can only
@@ -38,7 +41,14 @@
 // pool is PREFIX_MAX_CONNS (a finding when missing). Its most instances are
 // its reserved concurrency; else, when event source mappings are its only
 // triggers and all set scalingConfig.maximumConcurrency, their sum; else 1000,
-// Lambda's default regional concurrency quota. A consumer connecting to the
+// Lambda's default regional concurrency quota. An ECS service is a consumer
+// too: its environment is that of the containers of its task definition (the
+// one of the plan whose arn, arn without revision or family the service's
+// taskDefinition names; one outside the plan is not counted), a missing
+// PREFIX_MAX_CONNS reported on the task definition's containerDefinitions;
+// its most instances are the maxCapacity of the Application Auto Scaling
+// target with serviceNamespace ecs and resourceId service/CLUSTER/SERVICE
+// (the cluster's and the service's names), else its desiredCount. A consumer connecting to the
 // instance counts instances x pool; one connecting to an RDS Proxy is not
 // counted, because RDS Proxy documents no limit on client connections (its
 // quotas are 20 proxies per account, 200 secrets and 20 extra endpoints per
@@ -53,6 +63,35 @@
 // non-default parameter group or a class missing from the table is a finding.
 // Hosts outside the plan (an external pooler) are not checked. Messages name
 // the numbers and the nimbus settings that change them.
+//
+// service-public-entry (AWS): a load balancer is the only way in from the
+// internet. (a) Every ingress rule admitting 0.0.0.0/0 or ::/0 (a
+// vpc SecurityGroupIngressRule's cidrIpv4 or cidrIpv6, an ec2
+// SecurityGroupRule of type ingress, a SecurityGroup's inline ingress) is on
+// a security group listed in some load balancer's securityGroups and in no
+// ECS service's networkConfiguration.securityGroups, Lambda function's
+// vpcConfig.securityGroupIds, RDS instance's, cluster's or proxy's
+// vpcSecurityGroupIds. (b) No ECS service (networkConfiguration.subnets),
+// Lambda function (vpcConfig.subnetIds), RDS subnet group (subnetIds) or RDS
+// proxy (vpcSubnetIds) uses a subnet that a RouteTableAssociation ties to a
+// route table with a route (an ec2 Route, or an inline route of the table)
+// whose gatewayId is an internet gateway (igw-). A subnet with no association
+// of the plan (the VPC's main route table, an existing VPC's subnets) is not
+// checked. Where internet-facing load balancers go is not checked: the public
+// subnets are theirs.
+//
+// service-private-tasks (AWS): every ECS service leaves
+// networkConfiguration.assignPublicIp false (unset is false, AWS's default;
+// an explicit true is flagged) and has no subnet routed to an internet
+// gateway, found as in service-public-entry (b), which also reports it.
+//
+// service-circuit-breaker (AWS): every ECS service sets
+// deploymentCircuitBreaker.enable and .rollback to true, so a deployment
+// whose tasks cannot get healthy stops and goes back to the last one that
+// worked. The three service rules are not applicable on GCP, Azure and
+// Kubernetes: Cloud Run, Container Apps and Knative services have no subnets
+// or security groups of the tenant that take their requests (ingress is the
+// platform's), and a revision that fails its probe gets no traffic.
 //
 // Kubernetes (kubernetes.go): queue-dead-letter, every Knative Trigger retries
 // (delivery.retry) and dead-letters to a Broker of the plan, which keeps the
@@ -96,6 +135,7 @@
 // secureValue), container-requests-readiness (cpu and memory on every container,
 // a Readiness or Startup probe on every app's) and pooler-tls
 // (require_secure_transport never off, every consumer's PREFIX_SSLMODE require,
-// verify-ca or verify-full). trigger-targets-alias, subscription-dead-letter and
-// dead-letter-grants are not applicable on Azure (azureNotApplicable says why).
+// verify-ca or verify-full). trigger-targets-alias, subscription-dead-letter,
+// dead-letter-grants and the three service rules are not applicable on Azure
+// (azureNotApplicable says why).
 package guardrails

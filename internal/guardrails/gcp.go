@@ -14,6 +14,13 @@ import (
 )
 
 // gcpChecks are the GCP checks of the rules, keyed by rule id.
+// gcpNotApplicable are the rules that have no meaning on GCP, each with why.
+var gcpNotApplicable = map[string]string{
+	"service-public-entry":    "a Cloud Run service has no security group, and no subnet of the tenant takes its requests (Direct VPC egress carries only its outbound traffic): ingress is the platform's (ingress setting and IAM invoker)",
+	"service-private-tasks":   "Cloud Run instances get no public IP of their own: the platform runs them and takes requests only through its own front end",
+	"service-circuit-breaker": "Cloud Run sends traffic to a new revision only once its instances pass their startup probe; a revision that fails gets none and the last good one keeps serving",
+}
+
 var gcpChecks = map[string]Check{
 	"queue-dead-letter":            gcpQueueDeadLetter,
 	"subscription-dead-letter":     gcpSubscriptionDeadLetter,

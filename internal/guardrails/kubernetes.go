@@ -12,6 +12,13 @@ import (
 
 // kubernetesChecks are the Kubernetes (Knative, CloudNativePG) checks of the rules, keyed by
 // rule id.
+// kubernetesNotApplicable are the rules that have no meaning on Kubernetes, each with why.
+var kubernetesNotApplicable = map[string]string{
+	"service-public-entry":    "a Knative Service has no subnet or security group of the tenant: its ingress is the cluster's (Kourier or the ingress gateway), not a network path the plan opens",
+	"service-private-tasks":   "Knative pods get cluster addresses, no public IP and no subnet of the plan: the cluster's ingress is their only way in",
+	"service-circuit-breaker": "Knative routes traffic to a new revision only once its pods pass their readiness probe; a revision that fails gets none and the last ready one keeps serving",
+}
+
 var kubernetesChecks = map[string]Check{
 	"queue-dead-letter":            k8sQueueDeadLetter,
 	"subscription-dead-letter":     k8sSubscriptionDeadLetter,

@@ -94,6 +94,12 @@ var rules = []Rule{
 		Description: "Every role assignment is scoped to the one resource it is for, never to a subscription or resource group."},
 	{ID: "db-connection-capacity", Severity: Error,
 		Description: "The most connections a database can be asked for at once (each direct consumer's most instances times its pool size, plus the pool of each pooler in front of it) fit its max_connections."},
+	{ID: "service-public-entry", Severity: Error,
+		Description: "A load balancer is the only way in from the internet: only security groups that load balancers alone use admit 0.0.0.0/0 or ::/0, and no service, function or database is placed in a subnet routed to an internet gateway."},
+	{ID: "service-private-tasks", Severity: Error,
+		Description: "Container services' tasks get no public IP and run in subnets with no route to an internet gateway."},
+	{ID: "service-circuit-breaker", Severity: Error,
+		Description: "Every container service's deployment stops and rolls back by itself when its new tasks cannot get healthy (a deployment circuit breaker with rollback)."},
 }
 
 // checks selects each cloud's checks, keyed by rule id: the one place a
@@ -108,7 +114,9 @@ var checks = map[string]map[string]Check{
 // notApplicable are, per cloud, the rules that have no meaning there, each with a one-line
 // reason: reported by NotApplicable instead of as not checked.
 var notApplicable = map[string]map[string]string{
-	"azure": azureNotApplicable,
+	"azure":      azureNotApplicable,
+	"gcp":        gcpNotApplicable,
+	"kubernetes": kubernetesNotApplicable,
 }
 
 // Inapplicable is a rule that has no meaning on a cloud, and why.
