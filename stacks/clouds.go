@@ -39,13 +39,7 @@ type Cloud struct {
 // clouds maps the nimbus:cloud setting to implementations. A nil entry is a cloud the project
 // plans for but does not implement yet.
 var clouds = map[string]*Cloud{
-	"aws": {
-		Network:  network.NewAWSNetwork,
-		Bucket:   bucket.NewAWSBucket,
-		Queue:    queue.NewAWSQueue,
-		Database: database.NewAWSDatabase,
-		Function: function.NewAWSFunction,
-	},
+	"aws":        {Setup: awsCloud},
 	"azure":      {Setup: azureCloud},
 	"gcp":        {Setup: gcpCloud},
 	"kubernetes": {Setup: kubernetesCloud},
@@ -72,6 +66,56 @@ func cloudNames(implementedOnly bool) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// awsServiceImages are the services' images on AWS, by the names oci/DIGESTS gives them.
+var awsServiceImages = map[string]string{"api": "api-server-aws"}
+
+// awsCloud makes the AWS implementations: Lambda, SQS, RDS with RDS Proxy, S3 and a VPC; with
+// api.kind container also ECS on Fargate for the API and the ECR repository its image is pushed
+// to, and nothing of either otherwise.
+func awsCloud(ctx *pulumi.Context, cfg *Config) (*Cloud, error) {
+	c := &Cloud{
+		Network:  network.NewAWSNetwork,
+		Bucket:   bucket.NewAWSBucket,
+		Queue:    queue.NewAWSQueue,
+		Database: database.NewAWSDatabase,
+		Function: function.NewAWSFunction,
+	}
+	if cfg.API.Kind != APIContainer {
+		return c, nil
+	}
+	digests, err := loadDigests(cfg.ArtifactsDir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, image := range awsServiceImages {
+		names = append(names, image)
+	}
+	sort.Strings(names)
+	base, err := foundation.NewAWS(ctx, "aws", &foundation.AWSArgs{Prefix: cfg.AWS.Repository, Images: names, ForceDelete: !cfg.DeletionProtection})
+	if err != nil {
+		return nil, err
+	}
+	refs := map[string]string{}
+	for svc, image := range awsServiceImages {
+		d, ok := digests[image]
+		if !ok {
+			return nil, fmt.Errorf("%s/oci/DIGESTS has no %s image (build it with `make artifacts`)", cfg.ArtifactsDir, image)
+		}
+		refs[svc] = base.Registry + "/" + image + "@" + d
+	}
+	fargate := service.Fargate{CertificateARN: cfg.AWS.CertificateARN}
+	c.Service = func(ctx *pulumi.Context, name string, args *service.ServiceArgs, opts ...pulumi.ResourceOption) (*service.Service, error) {
+		// The service waits for its repository: the image is pushed there once it exists.
+		if repo, ok := base.Repositories[awsServiceImages[name]]; ok {
+			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{repo}))
+		}
+		return fargate.New(ctx, name, args, opts...)
+	}
+	c.ServiceImages = refs
+	return c, nil
 }
 
 // images are the container images of the functions on Kubernetes, by the names oci/DIGESTS

@@ -23,6 +23,7 @@ type Config struct {
 	Network  NetworkConfig  `key:"network"`
 	Alarms   AlarmsConfig   `key:"alarms"`
 
+	AWS        AWSConfig        `key:"aws"`
 	Kubernetes KubernetesConfig `key:"kubernetes"`
 	GCP        GCPConfig        `key:"gcp"`
 	Azure      AzureConfig      `key:"azure"`
@@ -52,6 +53,13 @@ type AzureConfig struct {
 	PoolSize      int    `key:"poolSize" default:"50" range:"1..1000" help:"The built-in PgBouncer's pgbouncer.default_pool_size: server connections per user and database."`
 	ServiceBusSKU string `key:"serviceBusSku" default:"Standard" enum:"Standard|Premium" help:"Service Bus namespace tier (Premium is zone redundant and dedicated; Basic has no dead-lettering alerts by queue)."`
 	Redundancy    string `key:"storageRedundancy" default:"Standard_LRS" enum:"Standard_LRS|Standard_ZRS" help:"Storage account redundancy of the bucket: three copies in one zone, or across three zones."`
+}
+
+// AWSConfig sets what only the AWS target's API as a container (api.kind container: ECS on
+// Fargate) uses.
+type AWSConfig struct {
+	Repository     string `key:"repository" default:"nimbus" help:"With api.kind container: the ECR namespace the stack creates its repository in; the API runs ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY/api-server-aws by the digest in artifactsDir/oci/DIGESTS, pushed there with artifact.Push."`
+	CertificateARN string `key:"certificateArn" help:"With api.kind container: the ACM certificate of the API's load balancer (HTTPS on 443, HTTP 80 redirecting to it); empty serves plain HTTP on 80, for development only."`
 }
 
 // GCPConfig sets the GCP target (nimbus:cloud gcp): Cloud Run, Cloud SQL and Pub/Sub sizing.
@@ -136,10 +144,11 @@ type BucketConfig struct {
 
 // NetworkConfig places the functions and database.
 type NetworkConfig struct {
-	CIDR      string   `key:"cidr" default:"10.20.0.0/16" help:"Address range of the new network (a /16 to /22 private IPv4 range)."`
-	Zones     int      `key:"zones" default:"2" range:"2..6" help:"Availability zones to spread private subnets over."`
-	VpcID     string   `key:"vpcId" help:"Use this existing VPC instead of creating one (with subnetIds)."`
-	SubnetIDs []string `key:"subnetIds" help:"Private subnets of the existing VPC, in at least two zones (a YAML list)."`
+	CIDR            string   `key:"cidr" default:"10.20.0.0/16" help:"Address range of the new network (a /16 to /22 private IPv4 range)."`
+	Zones           int      `key:"zones" default:"2" range:"2..6" help:"Availability zones to spread private subnets over."`
+	VpcID           string   `key:"vpcId" help:"Use this existing VPC instead of creating one (with subnetIds)."`
+	SubnetIDs       []string `key:"subnetIds" help:"Private subnets of the existing VPC, in at least two zones (a YAML list)."`
+	PublicSubnetIDs []string `key:"publicSubnetIds" help:"With vpcId and api.kind container on aws: public subnets (routed to an internet gateway) in at least two zones, for the API's load balancer only (a YAML list)."`
 }
 
 // AlarmsConfig says where alarms go: a topic the stack creates (with email subscriptions), or an

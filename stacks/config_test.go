@@ -112,6 +112,7 @@ func TestLoadDefaults(t *testing.T) {
 		Bucket:  BucketConfig{Region: "us-east-1"},
 		Kubernetes: KubernetesConfig{Namespace: "nimbus", CPU: "250m", Concurrency: 10, Domain: "example.com", BrokerClass: "Kafka",
 			KafkaConfig: "knative-eventing/kafka-broker-config", BackoffDelay: "PT0.5S", PoolSize: 20},
+		AWS:   AWSConfig{Repository: "nimbus"},
 		GCP:   GCPConfig{Repository: "nimbus", CPU: "1", Concurrency: 80, DatabaseEdition: "ENTERPRISE", PoolSize: 20, MinBackoff: "10s", MaxBackoff: "600s"},
 		Azure: AzureConfig{Concurrency: 10, DatabaseTier: "GeneralPurpose", PoolSize: 50, ServiceBusSKU: "Standard", Redundancy: "Standard_LRS"},
 	}
@@ -342,7 +343,7 @@ func startsWith(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(
 
 // noDefault are the keys that name something of the user's, so have no value of their own.
 var noDefault = map[string]bool{
-	"network.vpcId": true, "alarms.topicArn": true,
+	"network.vpcId": true, "alarms.topicArn": true, "aws.certificateArn": true,
 	"bucket.endpoint": true, "bucket.name": true, "bucket.credentialsSecret": true,
 	"kubernetes.context": true, "kubernetes.renderDir": true, "kubernetes.registry": true, "kubernetes.databaseSecret": true,
 	"gcp.databaseTier":    true, // picked by database.size and gcp.databaseEdition

@@ -70,6 +70,11 @@ func Compose(ctx *pulumi.Context, cfg *Config, cloud *Cloud) (pulumi.Map, error)
 			Zones:             cfg.Network.Zones,
 			ExistingVpcID:     cfg.Network.VpcID,
 			ExistingSubnetIDs: cfg.Network.SubnetIDs,
+			// The API as a service has a load balancer in public subnets and tasks that start
+			// without a NAT (AWS; other clouds' networks have neither tier).
+			PublicEntry:             cfg.API.Kind == APIContainer,
+			Containers:              cfg.API.Kind == APIContainer,
+			ExistingPublicSubnetIDs: cfg.Network.PublicSubnetIDs,
 		})
 		if err != nil {
 			return nil, err

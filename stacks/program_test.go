@@ -515,12 +515,16 @@ func TestComposeRefusesMixedClouds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mixed := *aws
-	mixed.Network = func(ctx *pulumi.Context, name string, args *network.NetworkArgs, opts ...pulumi.ResourceOption) (*network.Network, error) {
-		return &network.Network{Placement: elsewhere{}}, nil
-	}
 	res := componenttest.Run(t, func(ctx *pulumi.Context) error {
-		_, err := Compose(ctx, cfg, &mixed)
+		made, err := aws.Setup(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		mixed := *made
+		mixed.Network = func(ctx *pulumi.Context, name string, args *network.NetworkArgs, opts ...pulumi.ResourceOption) (*network.Network, error) {
+			return &network.Network{Placement: elsewhere{}}, nil
+		}
+		_, err = Compose(ctx, cfg, &mixed)
 		return err
 	})
 	want := `database "db": Network is on kubernetes, but this consumer runs on aws: give it a network on aws`

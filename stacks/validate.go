@@ -10,6 +10,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/nimbus-iac/nimbus/components/database"
+	"github.com/nimbus-iac/nimbus/components/service"
 )
 
 // regionKeys are the settings each cloud's provider cannot work without.
@@ -113,6 +116,7 @@ func (c *Config) check(raw map[string]string) []string {
 	} else if a.TargetCPU != 0 {
 		add("%s is only used with %s container, but it is %s", n("api.targetCpuPercent"), n("api.kind"), a.Kind)
 	}
+	p = append(p, c.checkAWS()...)
 	p = append(p, c.checkKubernetes(raw)...)
 	p = append(p, c.checkGCP(raw)...)
 	p = append(p, c.checkAzure(raw)...)
@@ -128,6 +132,51 @@ var (
 	isoDelay       = regexp.MustCompile(`^PT([0-9]+(\.[0-9]+)?S|[0-9]+M([0-9]+(\.[0-9]+)?S)?)$`)
 	k8sLabel       = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 )
+
+var acmCertificateARN = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$`)
+
+// checkAWS reports the problems of the AWS container settings: what Fargate takes, and the
+// keys only api.kind container on aws uses.
+func (c *Config) checkAWS() []string {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	n := func(key string) string { return Namespace + ":" + key }
+	container := c.API.Kind == APIContainer
+	if c.Cloud != "aws" || !container {
+		where := "on " + c.Cloud
+		if c.Cloud == "aws" {
+			where = "with " + n("api.kind") + " " + c.API.Kind
+		}
+		if c.AWS.CertificateARN != "" {
+			add("%s is only used with %s container on aws, but it is set %s", n("aws.certificateArn"), n("api.kind"), where)
+		}
+		if len(c.Network.PublicSubnetIDs) > 0 {
+			add("%s is only used with %s container on aws, but it is set %s", n("network.publicSubnetIds"), n("api.kind"), where)
+		}
+		return p
+	}
+	if err := service.FargateTaskSize(c.API.CPU, c.API.MemoryMB); err != nil {
+		add("%s %d and %s %d: %v", n("api.cpu"), c.API.CPU, n("api.memoryMb"), c.API.MemoryMB, err)
+	}
+	if c.Database.Pooler == database.PoolerExternal {
+		add("%s container on aws runs the API in the network's private subnets, but %s external creates no network: use proxy or none", n("api.kind"), n("database.pooler"))
+	}
+	if v := c.AWS.CertificateARN; v != "" && !acmCertificateARN.MatchString(v) {
+		add("%s must be an ACM certificate ARN like arn:aws:acm:eu-west-1:123456789012:certificate/0f3e..., got %q", n("aws.certificateArn"), v)
+	}
+	if !ecrNamespace.MatchString(c.AWS.Repository) {
+		add("%s must be an ECR repository namespace (lower-case letters and digits, separated by ., _, - or /), got %q", n("aws.repository"), c.AWS.Repository)
+	}
+	switch ids := c.Network.PublicSubnetIDs; {
+	case c.Network.VpcID != "" && len(ids) < 2:
+		add("%s must list at least 2 public subnets in different zones with %s and %s container, got %d", n("network.publicSubnetIds"), n("network.vpcId"), n("api.kind"), len(ids))
+	case c.Network.VpcID == "" && len(ids) > 0:
+		add("%s needs %s: the stack makes its own public subnets in a VPC it creates", n("network.publicSubnetIds"), n("network.vpcId"))
+	}
+	return p
+}
+
+var ecrNamespace = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
 
 // checkKubernetes reports the problems of the Kubernetes target's settings: required on
 // kubernetes, unused elsewhere.

@@ -69,6 +69,7 @@ var models = map[string]model{
 	"aws:lb/loadBalancer:LoadBalancer":      loadBalancer,
 	"aws:lb/targetGroup:TargetGroup":        targetGroup,
 	"aws:lb/listener:Listener":              listener,
+	"aws:ecr/repository:Repository":         ecrRepository,
 	// RDS
 	"aws:rds/subnetGroup:SubnetGroup":                         rdsSubnetGroup,
 	"aws:rds/instance:Instance":                               rdsInstance,
@@ -1026,4 +1027,16 @@ func listener(r *Request) (string, resource.PropertyMap) {
 	c := props(map[string]any{"arn": id})
 	tagsAll(r, c)
 	return id, c
+}
+
+func ecrRepository(r *Request) (string, resource.PropertyMap) {
+	name := r.NameOr("name", 256, true)
+	c := props(map[string]any{
+		"arn":           arn("ecr", r.Region, r.Account, "repository/"+name),
+		"registryId":    r.Account,
+		"repositoryUrl": fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", r.Account, r.Region, name),
+	})
+	setDefault(r, c, "imageTagMutability", "MUTABLE")
+	tagsAll(r, c)
+	return name, c
 }
