@@ -2,7 +2,7 @@
 // and service, the Application Load Balancer in front (load balancer, target group, listener)
 // and the ECR repository its image is pulled from. They are typed wrappers registered with
 // package rawres instead of pulumi-aws's ecs, lb and ecr packages, which register every one of
-// their output types in init() and together added 19 MB to the program (issue 9: the warm
+// their output types in init() and together made the program 8.4 MB larger (issue 9: the warm
 // rebuild is the link). Each wrapper has only the properties nimbus sets or reads;
 // schema_test.go pins their tokens, names, types and options to the SDK's generated code.
 package awsecs
