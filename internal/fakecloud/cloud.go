@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
 // Default placeholders, used when Options leaves a field empty.
@@ -63,6 +64,9 @@ type Resource struct {
 	// Generic is true when no explicit model exists for the type and the
 	// generic model computed the outputs.
 	Generic bool
+	// Aliases are the URNs the resource was known by before (pulumi.Aliases), resolved as the
+	// engine resolves an alias spec: each unset part is the resource's own; sorted and unique.
+	Aliases []string
 }
 
 // Cloud is an in-memory fake cloud; it implements pulumi.MockResourceMonitor.
@@ -132,6 +136,11 @@ func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		return "", nil, fmt.Errorf("cannot register %s %q: %w", res.Type, res.Name, err)
 	}
 	res.URN = urn
+	if rpc := args.RegisterRPC; rpc != nil {
+		if res.Aliases, err = c.aliases(res, rpc.GetAliases()); err != nil {
+			return "", nil, fmt.Errorf("cannot register %s %q: %w", res.Type, res.Name, err)
+		}
+	}
 
 	if !res.Custom {
 		// A component resource: no id, no computed outputs.
@@ -230,6 +239,66 @@ func (c *Cloud) urn(parent, typ, name string) (string, error) {
 	}
 	return string(resource.NewURN(tokens.QName(stack), tokens.PackageName(project), parentType,
 		tokens.Type(typ), name)), nil
+}
+
+// aliases resolves a resource's alias specs to URNs, as the engine does: an alias given as a URN
+// is kept; a spec's unset name, type, stack or project are the resource's own, its parent the
+// resource's unless the spec names another or none.
+func (c *Cloud) aliases(res Resource, specs []*pulumirpc.Alias) ([]string, error) {
+	var out []string
+	for _, a := range specs {
+		if u := a.GetUrn(); u != "" {
+			out = append(out, u)
+			continue
+		}
+		spec := a.GetSpec()
+		if spec == nil {
+			continue
+		}
+		name, typ := res.Name, res.Type
+		if spec.GetName() != "" {
+			name = spec.GetName()
+		}
+		if spec.GetType() != "" {
+			typ = spec.GetType()
+		}
+		parent := res.Parent
+		switch {
+		case spec.GetNoParent():
+			parent = ""
+		case spec.GetParentUrn() != "":
+			parent = spec.GetParentUrn()
+		}
+		u, err := c.urn(parent, typ, name)
+		if err != nil {
+			if parent == "" && res.Parent != "" {
+				// No parent: the resource's own project and stack.
+				p := resource.URN(res.Parent)
+				u = string(resource.NewURN(p.Stack(), p.Project(), "", tokens.Type(typ), name))
+			} else {
+				return nil, fmt.Errorf("alias: %w", err)
+			}
+		}
+		if spec.GetStack() != "" || spec.GetProject() != "" {
+			p := resource.URN(u)
+			stack, project := p.Stack(), p.Project()
+			if spec.GetStack() != "" {
+				stack = tokens.QName(spec.GetStack())
+			}
+			if spec.GetProject() != "" {
+				project = tokens.PackageName(spec.GetProject())
+			}
+			parentType := tokens.Type("")
+			if q := p.QualifiedType(); strings.Contains(string(q), "$") {
+				parentType = tokens.Type(string(q)[:strings.LastIndex(string(q), "$")])
+			}
+			u = string(resource.NewURN(stack, project, parentType, tokens.Type(typ), name))
+		}
+		if u != res.URN {
+			out = append(out, u)
+		}
+	}
+	return sortedUnique(out), nil
 }
 
 // Resources returns every registered resource, components included, in

@@ -372,3 +372,51 @@ func TestConcurrentResources(t *testing.T) {
 		t.Errorf("len(Resources()) = %d, want 6 (component, queue, role, function, alias, mapping)", n)
 	}
 }
+
+// TestAliasesResolve checks alias specs resolve to the URNs the engine would match against the
+// old state: a child aliased to the same child of another parent type, a resource that moved out
+// of a component, a renamed one, and one aliased by URN.
+func TestAliasesResolve(t *testing.T) {
+	c := fakecloud.New(fakecloud.Options{})
+	const stack = "urn:pulumi:dev::nimbus::"
+	err := run(t, c, func(ctx *pulumi.Context) error {
+		svc := &component{}
+		if err := ctx.RegisterComponentResource("nimbus:service:Service", "api", svc); err != nil {
+			return err
+		}
+		old := pulumi.URN(stack + "nimbus:function:Function::api")
+		if _, err := sqs.NewQueue(ctx, "moved-between-parents", &sqs.QueueArgs{}, pulumi.Parent(svc),
+			pulumi.Aliases([]pulumi.Alias{{ParentURN: old}})); err != nil {
+			return err
+		}
+		if _, err := sqs.NewQueue(ctx, "out-of-component", &sqs.QueueArgs{},
+			pulumi.Aliases([]pulumi.Alias{{ParentURN: old}})); err != nil {
+			return err
+		}
+		if _, err := sqs.NewQueue(ctx, "renamed", &sqs.QueueArgs{}, pulumi.Parent(svc),
+			pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String("old-name")}})); err != nil {
+			return err
+		}
+		_, err := sqs.NewQueue(ctx, "by-urn", &sqs.QueueArgs{},
+			pulumi.Aliases([]pulumi.Alias{{URN: pulumi.URN(stack + "aws:sqs/queue:Queue::legacy")}}))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, r := range c.Resources() {
+		if r.Type == "aws:sqs/queue:Queue" {
+			got[r.Name] = r.Aliases
+		}
+	}
+	want := map[string][]string{
+		"moved-between-parents": {stack + "nimbus:function:Function$aws:sqs/queue:Queue::moved-between-parents"},
+		"out-of-component":      {stack + "nimbus:function:Function$aws:sqs/queue:Queue::out-of-component"},
+		"renamed":               {stack + "nimbus:service:Service$aws:sqs/queue:Queue::old-name"},
+		"by-urn":                {stack + "aws:sqs/queue:Queue::legacy"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("aliases (-want +got):\n%s", diff)
+	}
+}

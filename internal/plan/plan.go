@@ -84,6 +84,9 @@ type Resource struct {
 	Dependencies         []string            `json:"dependencies,omitempty"`
 	Provider             string              `json:"provider,omitempty"`
 	PropertyDependencies map[string][]string `json:"propertyDependencies,omitempty"`
+	// Aliases are the URNs the resource was known by (pulumi.Aliases): a stack whose state has
+	// one of them updates that resource in place instead of replacing it, and Compare matches it.
+	Aliases []string `json:"aliases,omitempty"`
 
 	// Name is the logical name.
 	Name string `json:"-"`
@@ -265,6 +268,7 @@ func buildResources(cfg *StackConfig, region, dir string, raw []fakecloud.Resour
 			Dependencies:         r.Dependencies,
 			Provider:             r.Provider,
 			PropertyDependencies: r.PropertyDependencies,
+			Aliases:              r.Aliases,
 			Name:                 r.Name,
 			Generic:              r.Generic,
 		}
