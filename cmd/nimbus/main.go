@@ -1,6 +1,6 @@
 // Command nimbus is the project's CLI. Subcommands:
 //
-//	nimbus plan --stack NAME [--format text|json|markdown|mermaid] [--out FILE] [--config NS:KEY=VALUE]...
+//	nimbus plan --stack NAME [--base REF|FILE] [--format text|json|markdown|mermaid] [--out FILE] [--config NS:KEY=VALUE]...
 //	nimbus preview --stack NAME
 //	nimbus up --stack NAME [--yes] [--allow-violations]
 //	nimbus refresh --stack NAME [--yes]
@@ -8,7 +8,10 @@
 //	nimbus outputs --stack NAME [--show-secrets]
 //	nimbus pulumi ARGS...
 //
-// plan runs the program offline against the fake cloud (internal/plan). preview, up, refresh,
+// plan runs the program offline against the fake cloud (internal/plan). With --base it also plans
+// the base (a saved plan, or a git ref planned by its own code in a temporary worktree, with the
+// working tree's artifacts and none of --config) and leads with what the change adds, changes and
+// removes. preview, up, refresh,
 // destroy and outputs run it on the real Pulumi engine, inline through the Automation API, with
 // the project folder as the workspace (internal/engine); pulumi runs the CLI they drive. A
 // provider plugin the stack needs and the Pulumi home lacks is installed first when nimbus builds
@@ -21,6 +24,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -41,7 +45,7 @@ var program = plan.Program{
 }
 
 const usage = `usage:
-  nimbus plan --stack NAME [--format text|json|markdown|mermaid] [--out FILE] [--config NS:KEY=VALUE]...
+  nimbus plan --stack NAME [--base REF|FILE] [--format text|json|markdown|mermaid] [--out FILE] [--config NS:KEY=VALUE]...
   nimbus preview|up|refresh|destroy|outputs --stack NAME [--yes]
   nimbus pulumi ARGS...
 the engine commands install the kubernetes plugin, built once from tools/pulumi-kubernetes
@@ -73,6 +77,7 @@ func planCommand(args []string, stdout, stderr io.Writer) int {
 	stack := fs.String("stack", "", "stack to plan (Pulumi.NAME.yaml)")
 	format := fs.String("format", "text", "output format: "+strings.Join(plan.Formats, ", "))
 	out := fs.String("out", "", "write the plan to this file instead of standard output")
+	base := fs.String("base", "", "compare with this base: a git ref (planned by its own code in a temporary worktree) or a plan written with --format json")
 	overrides := map[string]string{}
 	fs.Func("config", "set a config value on the stack file's, as NS:PATH=VALUE (repeatable), like pulumi config set --path", func(kv string) error {
 		k, v, ok := strings.Cut(kv, "=")
@@ -94,6 +99,15 @@ func planCommand(args []string, stdout, stderr io.Writer) int {
 		// Usage, configuration and program errors alike (plan.ConfigError).
 		fmt.Fprintln(stderr, err)
 		return 2
+	}
+	if *base != "" {
+		b, err := plan.PlanBase(context.Background(), plan.BaseOptions{Base: *base, Stack: *stack, Dir: p.Dir, ArtifactsDir: p.ArtifactsDir})
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		p.Diff = plan.Compare(b, p)
+		p.Diff.Base = *base
 	}
 	var buf bytes.Buffer
 	if err := plan.Render(&buf, p, *format); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,5 +47,72 @@ func TestExitStatus(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPlanBaseFile is the reviewer's case offline: a change of api.warmInstances against the
+// saved plan of the base shows the resources it changes with old and new values, in every format.
+func TestPlanBaseFile(t *testing.T) {
+	t.Parallel()
+	artifacts := "--config=nimbus:artifactsDir=testdata/plans/artifacts"
+	base := filepath.Join("..", "..", "testdata", "plans", "prod.json")
+	for format, want := range map[string][]string{
+		"text": {"Changes of stack prod against " + base + ": 0 to add, 2 to change, 0 to remove",
+			"provisionedConcurrentExecutions: 2 -> 3", "minCapacity: 2 -> 3"},
+		"markdown": {"#### Changes", "0 to add, 2 to change, 0 to remove",
+			"| ✏️ | `urn:pulumi:prod::nimbus::nimbus:function:Function$aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig::api-warm` | `provisionedConcurrentExecutions` | `2` | `3` |"},
+		"json": {`"diff": {`, `"path": "provisionedConcurrentExecutions"`},
+	} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			args := []string{"plan", "--stack", "prod", artifacts, "--config", "nimbus:api.warmInstances=3", "--base", base, "--format", format}
+			if got := run(args, &stdout, &stderr); got != 0 {
+				t.Fatalf("run = %d; stderr:\n%s", got, stderr.String())
+			}
+			for _, w := range want {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("%s output lacks %q:\n%s", format, w, stdout.String())
+				}
+			}
+		})
+	}
+	t.Run("other stack", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		if got := run([]string{"plan", "--stack", "dev", artifacts, "--base", base}, &stdout, &stderr); got != 2 || !strings.Contains(stderr.String(), "is a plan of stack prod, not dev") {
+			t.Errorf("run = %d, stderr %q", got, stderr.String())
+		}
+	})
+	t.Run("unknown ref", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		if got := run([]string{"plan", "--stack", "dev", artifacts, "--base", "no-such-ref-9f3e"}, &stdout, &stderr); got != 2 || !strings.Contains(stderr.String(), "is neither a plan file nor a commit") {
+			t.Errorf("run = %d, stderr %q", got, stderr.String())
+		}
+	})
+}
+
+// TestPlanBaseGitRef plans the base from a git ref for real: a temporary worktree of HEAD,
+// planned by HEAD's own code (go run), against the working tree with api.warmInstances changed.
+// It builds the program once more, with -trimpath (a few minutes cold, seconds once cached).
+func TestPlanBaseGitRef(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not on PATH")
+	}
+	if out, err := exec.Command("git", "status", "--porcelain", "--", "../..").Output(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Skipf("the work tree differs from HEAD (%v), so HEAD is not the base this test expects: commit first", err)
+	}
+	artifacts := "--config=nimbus:artifactsDir=testdata/plans/artifacts"
+	var stdout, stderr bytes.Buffer
+	args := []string{"plan", "--stack", "prod", artifacts, "--config", "nimbus:api.warmInstances=3", "--base", "HEAD"}
+	if got := run(args, &stdout, &stderr); got != 0 {
+		t.Fatalf("run = %d; stderr:\n%s", got, stderr.String())
+	}
+	for _, w := range []string{"Changes of stack prod against HEAD: 0 to add, 2 to change, 0 to remove", "provisionedConcurrentExecutions: 2 -> 3"} {
+		if !strings.Contains(stdout.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, stdout.String())
+		}
+	}
+	if out, _ := exec.Command("git", "worktree", "list").Output(); strings.Contains(string(out), "nimbus-base-") {
+		t.Errorf("the base's worktree was left behind:\n%s", out)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // mapping naming an alias ARN), not from names.
 
 type archNode struct {
-	id, kind, name string
+	id, kind, name, urn string
 }
 
 type archEdge struct {
@@ -50,7 +50,7 @@ func architecture(p *Plan) ([]archNode, []archEdge) {
 		if !ok {
 			continue
 		}
-		nodes[r.URN] = archNode{id: kind + "_" + nodeID.ReplaceAllString(r.Name, "_"), kind: kind, name: r.Name}
+		nodes[r.URN] = archNode{id: kind + "_" + nodeID.ReplaceAllString(r.Name, "_"), kind: kind, name: r.Name, urn: r.URN}
 		for _, k := range []string{"arn", "url", "endpoint", "address", "bucket", "name", "identifier"} {
 			if s := str(r.Outputs, k); s != "" {
 				ident[s] = r.URN
@@ -355,6 +355,37 @@ func Mermaid(p *Plan) string {
 			arrow = "-.->"
 		}
 		fmt.Fprintf(&b, "    %s %s|\"%s\"| %s\n", e.from, arrow, strings.ReplaceAll(e.label, `"`, "'"), e.to)
+	}
+	if d := p.Diff; d != nil {
+		// Against a base: what the change adds is green, what it removes red (drawn apart, as it
+		// is no longer wired to anything), what it changes amber.
+		added, changed := map[string]bool{}, map[string]bool{}
+		for _, r := range d.Added {
+			added[r.URN] = true
+		}
+		for _, r := range d.Changed {
+			changed[r.URN] = true
+		}
+		var marks []string
+		for _, n := range nodes {
+			switch {
+			case added[n.urn]:
+				marks = append(marks, fmt.Sprintf("    class %s added\n", n.id))
+			case changed[n.urn]:
+				marks = append(marks, fmt.Sprintf("    class %s changed\n", n.id))
+			}
+		}
+		for _, n := range d.removedNodes {
+			s := shapes[n.kind]
+			fmt.Fprintf(&b, "    removed_%s%s\"%s<br/><small>%s, removed</small>\"%s\n", n.id, s[0], n.name, kindLabels[n.kind], s[1])
+			marks = append(marks, fmt.Sprintf("    class removed_%s removed\n", n.id))
+		}
+		if len(marks) > 0 {
+			b.WriteString("    classDef added fill:#d4f7d4,stroke:#1a7f37\n    classDef changed fill:#fff3c4,stroke:#9a6700\n    classDef removed fill:#ffd7d5,stroke:#cf222e,stroke-dasharray:4\n")
+			for _, m := range marks {
+				b.WriteString(m)
+			}
+		}
 	}
 	return b.String()
 }

@@ -31,6 +31,9 @@ type Diff struct {
 	Outputs []PropertyChange `json:"outputs,omitempty"`
 	// NewViolations are the head's guardrail violations the base does not have.
 	NewViolations []guardrails.Violation `json:"newViolations,omitempty"`
+
+	// removedNodes are the base's architecture nodes the change removes, for the diagram.
+	removedNodes []archNode
 }
 
 // ResourceChange is one resource of a Diff.
@@ -100,6 +103,12 @@ func Compare(base, head *Plan) *Diff {
 		}
 	}
 	d.Outputs = diffValues("", normalize(base.Outputs), normalize(head.Outputs))
+	baseNodes, _ := architecture(base)
+	for _, n := range baseNodes {
+		if !matched[n.urn] {
+			d.removedNodes = append(d.removedNodes, n)
+		}
+	}
 	seen := map[string]bool{}
 	for _, v := range base.Violations {
 		seen[v.Rule+"\x00"+v.URN+"\x00"+v.Property] = true

@@ -48,16 +48,80 @@ func truncate(lines []string, n int, note string) []string {
 	return append(lines[:n:n], fmt.Sprintf(note, len(lines)-n))
 }
 
+// violationRows are the guardrail table's rows; against a base, the violations the change
+// brings come first, marked new.
 func violationRows(p *Plan) []string {
-	var rows []string
+	isNew := map[string]bool{}
+	if p.Diff != nil {
+		for _, v := range p.Diff.NewViolations {
+			isNew[v.Rule+"\x00"+v.URN+"\x00"+v.Property] = true
+		}
+	}
+	var fresh, rows []string
 	for _, v := range p.Violations {
 		icon := "⚠️ warning"
 		if v.Severity == "error" {
 			icon = "❌ error"
 		}
-		rows = append(rows, fmt.Sprintf("| %s | `%s` | `%s` | `%s` | %s |", icon, v.Rule, v.URN, v.Property, escapeCell(v.Message)))
+		row := fmt.Sprintf("| %s | `%s` | `%s` | `%s` | %s |", icon, v.Rule, v.URN, v.Property, escapeCell(v.Message))
+		if isNew[v.Rule+"\x00"+v.URN+"\x00"+v.Property] {
+			fresh = append(fresh, strings.Replace(row, "| ", "| 🆕 ", 1))
+		} else {
+			rows = append(rows, row)
+		}
 	}
-	return rows
+	return append(fresh, rows...)
+}
+
+// diffLimit is the most changed properties a comment lists; the rest are counted.
+const diffLimit = 200
+
+// diffMarkdown is the change against the base: the summary, then each resource and property in
+// a folded section.
+func diffMarkdown(d *Diff) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Against `%s`:** %s\n\n", d.Base, d.Summary())
+	if d.Empty() && len(d.NewViolations) == 0 {
+		return b.String()
+	}
+	n := len(d.Added) + len(d.Removed) + len(d.Changed)
+	fmt.Fprintf(&b, "<details><summary>What changes (%d resources)</summary>\n\n| | resource | property | old | new |\n| --- | --- | --- | --- | --- |\n", n)
+	rows := 0
+	row := func(format string, args ...any) {
+		if rows < diffLimit {
+			fmt.Fprintf(&b, format, args...)
+		}
+		rows++
+	}
+	for _, r := range d.Added {
+		row("| ➕ | `%s` | | | |\n", r.URN)
+	}
+	for _, r := range d.Removed {
+		row("| ➖ | `%s` | | | |\n", r.URN)
+	}
+	for _, r := range d.Changed {
+		if r.From != "" {
+			row("| 🔀 | `%s` | moved from `%s` (alias: updated in place) | | |\n", r.URN, r.From)
+		}
+		for _, p := range r.Properties {
+			old, nw := "`"+escapeCell(short(p.Old, 80))+"`", "`"+escapeCell(short(p.New, 80))+"`"
+			switch p.Absent {
+			case "old":
+				old = "(none)"
+			case "new":
+				nw = "(none)"
+			}
+			row("| ✏️ | `%s` | `%s` | %s | %s |\n", r.URN, p.Path, old, nw)
+		}
+	}
+	for _, p := range d.Outputs {
+		row("| ✏️ | stack output | `%s` | `%s` | `%s` |\n", p.Path, escapeCell(short(p.Old, 80)), escapeCell(short(p.New, 80)))
+	}
+	if rows > diffLimit {
+		fmt.Fprintf(&b, "| … | %d more rows: run `go run ./cmd/nimbus plan --stack %s --base %s` | | | |\n", rows-diffLimit, d.Stack, d.Base)
+	}
+	b.WriteString("\n</details>\n\n")
+	return b.String()
 }
 
 func escapeCell(s string) string {
@@ -85,6 +149,9 @@ func markdownWith(p *Plan, tree, violations []string) string {
 		fmt.Fprintf(&b, " · %d on the generic model", g)
 	}
 	b.WriteString("\n\n")
+	if p.Diff != nil {
+		b.WriteString("#### Changes\n\n" + diffMarkdown(p.Diff))
+	}
 
 	b.WriteString("#### Guardrails\n\n")
 	if len(violations) == 0 {

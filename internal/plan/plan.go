@@ -69,6 +69,12 @@ type Plan struct {
 	Unchecked []string
 	// NotApplicable lists the rules that apply but have no meaning on the cloud, with why.
 	NotApplicable []guardrails.Inapplicable
+
+	// Dir is the project folder planned; ArtifactsDir the stack's nimbus:artifactsDir, absolute.
+	Dir, ArtifactsDir string
+	// Diff, when set, is what the plan changes against a base (nimbus plan --base): the
+	// renderings lead with it.
+	Diff *Diff
 }
 
 // Resource is one resource of the plan, in the shape of a Pulumi stack
@@ -177,6 +183,13 @@ func Run(opts Options) (*Plan, error) {
 	p.Unchecked = guardrails.Unchecked(gp)
 	p.NotApplicable = guardrails.NotApplicable(gp)
 	p.Resources = buildResources(cfg, region, dir, raw, outputs)
+	p.Dir = dir
+	if a := cfg.Values[Namespace+":artifactsDir"]; a != "" {
+		if !filepath.IsAbs(a) {
+			a = filepath.Join(dir, a)
+		}
+		p.ArtifactsDir = a
+	}
 	return p, nil
 }
 

@@ -21,7 +21,11 @@ func Render(w io.Writer, p *Plan, format string) error {
 	case "json":
 		return renderJSON(w, p)
 	case "text":
-		_, err := io.WriteString(w, Text(p))
+		s := Text(p)
+		if p.Diff != nil {
+			s = DiffText(p.Diff) + "\n" + s
+		}
+		_, err := io.WriteString(w, s)
 		return err
 	case "markdown":
 		_, err := io.WriteString(w, Markdown(p))
@@ -43,7 +47,8 @@ func renderJSON(w io.Writer, p *Plan) error {
 		Outputs    map[string]any         `json:"outputs"`
 		Violations []guardrails.Violation `json:"violations"`
 		Generic    map[string]int         `json:"generic"`
-	}{p.Project, p.Stack, p.Cloud, p.Resources, p.Outputs, p.Violations, p.Generic}
+		Diff       *Diff                  `json:"diff,omitempty"`
+	}{p.Project, p.Stack, p.Cloud, p.Resources, p.Outputs, p.Violations, p.Generic, p.Diff}
 	if doc.Resources == nil {
 		doc.Resources = []Resource{}
 	}
