@@ -99,8 +99,23 @@ func planRef(ctx context.Context, o BaseOptions) (*Plan, error) {
 		goCmd = "go"
 	}
 	args := []string{"run", "-trimpath", "./cmd/nimbus", "plan", "--stack", o.Stack, "--format", "json", "--out", out}
-	if o.ArtifactsDir != "" {
-		args = append(args, "--config", Namespace+":artifactsDir="+o.ArtifactsDir)
+	if a := o.ArtifactsDir; a != "" {
+		// Inside the project, the base takes the same relative folder, so that the archives'
+		// paths in the two plans compare alike; a folder the base's tree lacks (functions/dist is
+		// built, not committed) is linked to the working tree's.
+		if rel, err := filepath.Rel(o.Dir, a); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			in := filepath.Join(dir, rel)
+			if _, err := os.Lstat(in); errors.Is(err, os.ErrNotExist) {
+				if err := os.MkdirAll(filepath.Dir(in), 0o755); err != nil {
+					return nil, err
+				}
+				if err := os.Symlink(a, in); err != nil {
+					return nil, fmt.Errorf("cannot give the base the working tree's artifacts: %w", err)
+				}
+			}
+			a = rel
+		}
+		args = append(args, "--config", Namespace+":artifactsDir="+a)
 	}
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = dir
