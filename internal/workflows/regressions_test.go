@@ -20,6 +20,11 @@ func TestChecksCatchRegressions(t *testing.T) {
 		want      string // a substring of one problem; "" means no problem
 		wantCount int    // replacements of old expected, 1 unless set
 	}{
+		"PlanWithoutBase": {
+			reason: "The comment leads with the diff against the pull request's base.",
+			file:   planFile, old: `--base "$BASE_SHA" --format markdown`, new: "--format markdown",
+			check: "PlanWorkflow", want: "not against the pull request's base",
+		},
 		"PlanCanComment": {
 			reason: "A pull-request token that can write comments is what forks cannot have.",
 			file:   planFile, old: "permissions:\n  contents: read\n", new: "permissions:\n  contents: read\n  pull-requests: write\n",

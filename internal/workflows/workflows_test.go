@@ -383,6 +383,9 @@ func checkPlanWorkflow(r *repo) []string {
 				strings.Contains(s.Run, prNumberFile) && strings.Contains(s.Run, "$PR_NUMBER") &&
 				fmt.Sprint(s.Env["PR_NUMBER"]) == "${{ github.event.pull_request.number }}" {
 				plans = true
+				if !strings.Contains(s.Run, `--base "$BASE_SHA"`) || fmt.Sprint(s.Env["BASE_SHA"]) != "${{ github.event.pull_request.base.sha }}" {
+					problems = append(problems, fmt.Sprintf("%s: the plans are not against the pull request's base: want --base \"$BASE_SHA\" with BASE_SHA from github.event.pull_request.base.sha", planFile))
+				}
 			}
 			if s.uses("actions/upload-artifact") && s.with("name") == artifactName {
 				uploads = true
