@@ -60,11 +60,14 @@ functions-test:
 bench-test:
 	cd bench && go test ./...
 
-## mermaid-check: every stack's architecture diagram parses with Mermaid's own parser.
+## mermaid-check: every stack's architecture diagram, and one marked against a base, parse with Mermaid's own parser.
 mermaid-check:
 	cd tools/mermaid && npm ci --silent --no-audit --no-fund
 	@set -e; dir=$$(mktemp -d); for f in Pulumi.*.yaml; do s=$${f#Pulumi.}; s=$${s%.yaml}; \
 	  go run ./cmd/nimbus plan --stack $$s --format mermaid --config nimbus:artifactsDir=testdata/plans/artifacts > $$dir/$$s.mmd; done; \
+	  go run ./cmd/nimbus plan --stack dev --format mermaid --config nimbus:artifactsDir=testdata/plans/artifacts \
+	    --config nimbus:database.pooler=proxy --config nimbus:api.kind=container --config nimbus:api.memoryMb=2048 \
+	    --base testdata/plans/dev.json > $$dir/dev-diff.mmd; \
 	  node tools/mermaid/check.mjs $$dir/*.mmd; rm -rf $$dir
 
 ## golden: regenerate golden plans and generated docs; review the diff.

@@ -212,6 +212,12 @@ func ReadJSON(r io.Reader) (*Plan, error) {
 	if doc.Stack == "" || doc.Resources == nil {
 		return nil, fmt.Errorf("cannot read the plan: it has no stack or no resources (write one with nimbus plan --format json)")
 	}
+	for i := range doc.Resources {
+		// The logical name is not in the JSON: it is the URN's last part.
+		if u := doc.Resources[i].URN; strings.Contains(u, "::") {
+			doc.Resources[i].Name = u[strings.LastIndex(u, "::")+2:]
+		}
+	}
 	return &Plan{Project: doc.Project, Stack: doc.Stack, Cloud: doc.Cloud, Resources: doc.Resources,
 		Outputs: doc.Outputs, Violations: doc.Violations, Generic: doc.Generic}, nil
 }

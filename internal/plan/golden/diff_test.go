@@ -136,3 +136,31 @@ func TestReadJSONRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestDiffDiagram marks what a change adds, changes and removes in the architecture diagram: dev
+// with RDS Proxy and the API as a service, against dev's saved plan.
+func TestDiffDiagram(t *testing.T) {
+	dir := projectDir(t)
+	f, err := os.Open(filepath.Join(dir, "testdata", "plans", "dev.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	base, err := plan.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := planWith(t, dir, "dev", map[string]string{"nimbus:database.pooler": "proxy", "nimbus:api.kind": "container", "nimbus:api.memoryMb": "2048"})
+	head.Diff = plan.Compare(base, head)
+	got := plan.Mermaid(head)
+	for _, want := range []string{
+		`removed_function_api["api<br/><small>function, removed</small>"]`,
+		"class removed_function_api removed",
+		"class pooler_db added",
+		"class function_worker changed",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("diagram lacks %q:\n%s", want, got)
+		}
+	}
+}
