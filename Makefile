@@ -50,7 +50,7 @@ lint:
 ## unit: the root module: components under the fake cloud, stack config, plans, guardrails, and
 ## the engine tests on the real Pulumi CLI (the config proof, a stack's lifecycle).
 unit:
-	go test ./...
+	go test -timeout 30m ./...
 
 ## functions-test: the deployed code against real local servers.
 functions-test:
