@@ -91,24 +91,9 @@ func NewAWSNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...
 	if err != nil {
 		return nil, fmt.Errorf("cannot create route table %q: %w", name+"-private", err)
 	}
-	var subnets pulumi.StringArray
-	for i, cidr := range cidrs {
-		sn := fmt.Sprintf("%s-private-%d", name, i+1)
-		s, err := awsec2.NewSubnet(ctx, sn, &awsec2.SubnetArgs{
-			VpcId:            v.ID(),
-			CidrBlock:        pulumi.String(cidr),
-			AvailabilityZone: pulumi.String(zones.Names[i]),
-			Tags:             pulumi.StringMap{"Name": pulumi.String(sn)},
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("cannot create subnet %q: %w", sn, err)
-		}
-		if _, err := awsec2.NewRouteTableAssociation(ctx, sn, &awsec2.RouteTableAssociationArgs{
-			SubnetId: s.ID(), RouteTableId: rt.ID(),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("cannot associate subnet %q: %w", sn, err)
-		}
-		subnets = append(subnets, s.ID())
+	subnets, err := subnetTier(ctx, name+"-private", v, rt, cidrs, zones.Names, nil, parent)
+	if err != nil {
+		return nil, err
 	}
 
 	sg, err := awsec2.NewSecurityGroup(ctx, name+"-endpoints", &awsec2.SecurityGroupArgs{
@@ -198,14 +183,24 @@ func publicSubnets(ctx *pulumi.Context, name string, a NetworkArgs, v *awsec2.Vp
 	}, parent); err != nil {
 		return nil, fmt.Errorf("cannot route %q to the internet: %w", name+"-public", err)
 	}
+	return subnetTier(ctx, name+"-public", v, rt, cidrs, zones, pulumi.StringMap{"nimbus:tier": pulumi.String("public")}, parent)
+}
+
+// subnetTier creates one subnet per zone, PREFIX-1, PREFIX-2, ..., each associated with the
+// tier's route table, and returns their ids.
+func subnetTier(ctx *pulumi.Context, prefix string, v *awsec2.Vpc, rt *awsec2.RouteTable, cidrs, zones []string, tags pulumi.StringMap, parent pulumi.ResourceOption) (pulumi.StringArray, error) {
 	var subnets pulumi.StringArray
 	for i, cidr := range cidrs {
-		sn := fmt.Sprintf("%s-public-%d", name, i+1)
+		sn := fmt.Sprintf("%s-%d", prefix, i+1)
+		all := pulumi.StringMap{"Name": pulumi.String(sn)}
+		for k, t := range tags {
+			all[k] = t
+		}
 		s, err := awsec2.NewSubnet(ctx, sn, &awsec2.SubnetArgs{
 			VpcId:            v.ID(),
 			CidrBlock:        pulumi.String(cidr),
 			AvailabilityZone: pulumi.String(zones[i]),
-			Tags:             pulumi.StringMap{"Name": pulumi.String(sn), "nimbus:tier": pulumi.String("public")},
+			Tags:             all,
 		}, parent)
 		if err != nil {
 			return nil, fmt.Errorf("cannot create subnet %q: %w", sn, err)
