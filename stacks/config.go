@@ -22,6 +22,7 @@ type Config struct {
 	Bucket   BucketConfig   `key:"bucket"`
 	Network  NetworkConfig  `key:"network"`
 	Alarms   AlarmsConfig   `key:"alarms"`
+	Budget   BudgetConfig   `key:"budget"`
 
 	AWS        AWSConfig        `key:"aws"`
 	Kubernetes KubernetesConfig `key:"kubernetes"`
@@ -149,6 +150,11 @@ type NetworkConfig struct {
 	VpcID           string   `key:"vpcId" help:"Use this existing VPC instead of creating one (with subnetIds)."`
 	SubnetIDs       []string `key:"subnetIds" help:"Private subnets of the existing VPC, in at least two zones (a YAML list)."`
 	PublicSubnetIDs []string `key:"publicSubnetIds" help:"With vpcId and api.kind container on aws: public subnets (routed to an internet gateway) in at least two zones, for the API's load balancer only (a YAML list)."`
+}
+
+// BudgetConfig bounds what the stack may cost with no traffic, checked by the plan.
+type BudgetConfig struct {
+	MonthlyFloor int `key:"monthlyFloor" default:"0" range:"0..10000000" help:"The most the stack's always-on floor may cost, in whole USD a month, as nimbus plan prices it from its dated table (warm capacity, databases, poolers, load balancers, endpoints at zero traffic); above it the plan fails the budget-monthly-floor guardrail. 0 sets no budget."`
 }
 
 // AlarmsConfig says where alarms go: a topic the stack creates (with email subscriptions), or an

@@ -14,6 +14,7 @@ import (
 
 // awsChecks are the AWS checks of the rules, keyed by rule id.
 var awsChecks = map[string]Check{
+	"budget-monthly-floor":         budgetCheck,
 	"queue-dead-letter":            awsQueueDeadLetter,
 	"iam-no-wildcards":             awsIAMNoWildcards,
 	"database-private-encrypted":   awsDatabasePrivateEncrypted,

@@ -14,6 +14,7 @@ import (
 
 // azureChecks are the Azure checks of the rules, keyed by rule id.
 var azureChecks = map[string]Check{
+	"budget-monthly-floor":         budgetCheck,
 	"queue-dead-letter":            azureQueueDeadLetter,
 	"bucket-public-access-blocked": azureBucketPublicAccessBlocked,
 	"no-shared-keys":               azureNoSharedKeys,

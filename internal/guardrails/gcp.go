@@ -22,6 +22,7 @@ var gcpNotApplicable = map[string]string{
 }
 
 var gcpChecks = map[string]Check{
+	"budget-monthly-floor":         budgetCheck,
 	"queue-dead-letter":            gcpQueueDeadLetter,
 	"subscription-dead-letter":     gcpSubscriptionDeadLetter,
 	"dead-letter-grants":           gcpDeadLetterGrants,

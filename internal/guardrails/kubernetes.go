@@ -20,6 +20,7 @@ var kubernetesNotApplicable = map[string]string{
 }
 
 var kubernetesChecks = map[string]Check{
+	"budget-monthly-floor":         budgetCheck,
 	"queue-dead-letter":            k8sQueueDeadLetter,
 	"subscription-dead-letter":     k8sSubscriptionDeadLetter,
 	"no-literal-secrets":           k8sNoLiteralSecrets,

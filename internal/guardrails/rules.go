@@ -49,6 +49,36 @@ type Plan struct {
 	Production bool
 	// Resources are every registered resource, components included.
 	Resources []fakecloud.Resource
+	// Floor is the stack's priced always-on floor and its budget, for budget-monthly-floor;
+	// nil when not priced.
+	Floor *Floor
+}
+
+// Floor is what budget-monthly-floor reads: the priced floor (internal/cost) and the budget.
+type Floor struct {
+	// StackURN is the stack resource's, where a finding is reported.
+	StackURN string
+	// Monthly is the priced floor in USD a month; Unpriced counts the resources not in it.
+	Monthly  float64
+	Unpriced int
+	// Budget is nimbus:budget.monthlyFloor in USD; 0 sets none.
+	Budget float64
+}
+
+// budgetCheck is budget-monthly-floor, the same on every cloud: the priced floor is a lower
+// bound of the real one, so a priced floor above the budget is a finding.
+func budgetCheck(p *Plan) []Finding {
+	f := p.Floor
+	if f == nil || f.Budget <= 0 || f.Monthly <= f.Budget {
+		return nil
+	}
+	more := ""
+	if f.Unpriced > 0 {
+		more = fmt.Sprintf(", and %d resources the price table cannot price add to it", f.Unpriced)
+	}
+	return []Finding{{URN: f.StackURN, Property: "nimbus:budget.monthlyFloor", Message: fmt.Sprintf(
+		"the always-on floor is $%.2f a month at zero traffic%s, above nimbus:budget.monthlyFloor $%.0f: lower warm capacity or database size, or raise the budget",
+		f.Monthly, more, f.Budget)}}
 }
 
 // Check finds the violations of one rule on one cloud.
@@ -98,6 +128,8 @@ var rules = []Rule{
 		Description: "A load balancer is the only way in from the internet: only security groups that load balancers alone use admit 0.0.0.0/0 or ::/0, and no service, function or database is placed in a subnet routed to an internet gateway."},
 	{ID: "service-private-tasks", Severity: Error,
 		Description: "Container services' tasks get no public IP and run in subnets with no route to an internet gateway."},
+	{ID: "budget-monthly-floor", Severity: Error,
+		Description: "The stack's always-on floor (what it costs a month with zero traffic, priced from the dated table) is within nimbus:budget.monthlyFloor when one is set."},
 	{ID: "service-circuit-breaker", Severity: Error,
 		Description: "Every container service's deployment stops and rolls back by itself when its new tasks cannot get healthy (a deployment circuit breaker with rollback)."},
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nimbus-iac/nimbus/internal/cost"
 	"github.com/nimbus-iac/nimbus/internal/guardrails"
 )
 
@@ -31,6 +32,9 @@ type Diff struct {
 	Outputs []PropertyChange `json:"outputs,omitempty"`
 	// NewViolations are the head's guardrail violations the base does not have.
 	NewViolations []guardrails.Violation `json:"newViolations,omitempty"`
+	// Cost is what the change does to the always-on floor, both sides priced with the head's
+	// table.
+	Cost *cost.Change `json:"cost,omitempty"`
 
 	// removedNodes are the base's architecture nodes the change removes, for the diagram.
 	removedNodes []archNode
@@ -118,6 +122,7 @@ func Compare(base, head *Plan) *Diff {
 			d.NewViolations = append(d.NewViolations, v)
 		}
 	}
+	d.Cost = compareCost(base, head, d)
 	return d
 }
 
@@ -200,6 +205,7 @@ func ReadJSON(r io.Reader) (*Plan, error) {
 		Project    string                 `json:"project"`
 		Stack      string                 `json:"stack"`
 		Cloud      string                 `json:"cloud"`
+		Region     string                 `json:"region"`
 		Resources  []Resource             `json:"resources"`
 		Outputs    map[string]any         `json:"outputs"`
 		Violations []guardrails.Violation `json:"violations"`
@@ -218,7 +224,7 @@ func ReadJSON(r io.Reader) (*Plan, error) {
 			doc.Resources[i].Name = u[strings.LastIndex(u, "::")+2:]
 		}
 	}
-	return &Plan{Project: doc.Project, Stack: doc.Stack, Cloud: doc.Cloud, Resources: doc.Resources,
+	return &Plan{Project: doc.Project, Stack: doc.Stack, Cloud: doc.Cloud, Region: doc.Region, Resources: doc.Resources,
 		Outputs: doc.Outputs, Violations: doc.Violations, Generic: doc.Generic}, nil
 }
 
@@ -247,6 +253,9 @@ func DiffText(d *Diff) string {
 	}
 	for _, v := range d.NewViolations {
 		fmt.Fprintf(&b, "  new %s %s: %s\n      at %s (%s)\n", v.Severity, v.Rule, v.Message, v.URN, v.Property)
+	}
+	if d.Cost != nil {
+		b.WriteString(costChangeText(d.Cost))
 	}
 	return b.String()
 }

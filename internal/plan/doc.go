@@ -20,7 +20,7 @@
 //     that fails to run) is exit status 2 for the CLI; a plan with an
 //     error-level violation is exit status 1 (see Plan.Failed).
 //
-// The JSON format is {"project","stack","cloud","resources","outputs",
+// The JSON format is {"project","stack","cloud","region","resources","outputs","cost",
 // "violations","generic"}; each resource has the fields of a Pulumi stack
 // export resource (urn, custom, id, type, inputs, outputs, parent,
 // dependencies, provider, propertyDependencies). The stack resource and the

@@ -152,6 +152,9 @@ func markdownWith(p *Plan, tree, violations []string) string {
 	if p.Diff != nil {
 		b.WriteString("#### Changes\n\n" + diffMarkdown(p.Diff))
 	}
+	if p.Cost != nil {
+		b.WriteString("#### Cost\n\n" + costMarkdown(p.Cost, p.Diff))
+	}
 
 	b.WriteString("#### Guardrails\n\n")
 	if len(violations) == 0 {

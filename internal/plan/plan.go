@@ -17,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
+	"github.com/nimbus-iac/nimbus/internal/cost"
 	"github.com/nimbus-iac/nimbus/internal/fakecloud"
 	"github.com/nimbus-iac/nimbus/internal/guardrails"
 )
@@ -75,6 +76,8 @@ type Plan struct {
 	// Diff, when set, is what the plan changes against a base (nimbus plan --base): the
 	// renderings lead with it.
 	Diff *Diff
+	// Cost is the stack's always-on floor, priced from the dated table (internal/cost).
+	Cost *cost.Report
 }
 
 // Resource is one resource of the plan, in the shape of a Pulumi stack
@@ -162,6 +165,10 @@ func Run(opts Options) (*Plan, error) {
 		region = fakecloud.DefaultRegion
 	}
 	cloud := fakecloud.New(fakecloud.Options{Region: region, Project: cfg.Project, Stack: cfg.Stack})
+	budget, err := monthlyBudget(cfg.Values)
+	if err != nil {
+		return nil, &ConfigError{Err: fmt.Errorf("stack %s: %w", opts.Stack, err)}
+	}
 
 	outputs, err := runProgram(cfg, cloud, opts.Program.Run)
 	if err != nil {
@@ -172,17 +179,19 @@ func Run(opts Options) (*Plan, error) {
 		Project:    cfg.Project,
 		Stack:      cfg.Stack,
 		Cloud:      cloudName,
-		Region:     region,
+		Region:     stackRegion(cloudName, region, cfg.Values),
 		Production: cfg.Values[Namespace+":production"] == "true",
 		Outputs:    outputs,
 		Generic:    cloud.Generic(),
 	}
 	raw := cloud.Resources()
-	gp := &guardrails.Plan{Cloud: cloudName, Production: p.Production, Resources: raw}
+	p.Resources = buildResources(cfg, region, dir, raw, outputs)
+	p.Cost = EstimateCost(p)
+	gp := &guardrails.Plan{Cloud: cloudName, Production: p.Production, Resources: raw,
+		Floor: &guardrails.Floor{StackURN: p.Resources[0].URN, Monthly: p.Cost.Monthly, Unpriced: p.Cost.UnpricedCount(), Budget: budget}}
 	p.Violations = guardrails.Evaluate(gp)
 	p.Unchecked = guardrails.Unchecked(gp)
 	p.NotApplicable = guardrails.NotApplicable(gp)
-	p.Resources = buildResources(cfg, region, dir, raw, outputs)
 	p.Dir = dir
 	if a := cfg.Values[Namespace+":artifactsDir"]; a != "" {
 		if !filepath.IsAbs(a) {
@@ -191,6 +200,43 @@ func Run(opts Options) (*Plan, error) {
 		p.ArtifactsDir = a
 	}
 	return p, nil
+}
+
+// stackRegion is the region a stack deploys to, by its cloud's provider setting: aws:region,
+// gcp:region, azure-native:location; none on kubernetes.
+func stackRegion(cloud, awsRegion string, values map[string]string) string {
+	switch cloud {
+	case "gcp":
+		return values["gcp:region"]
+	case "azure":
+		return values["azure-native:location"]
+	case "kubernetes":
+		return ""
+	default:
+		return awsRegion
+	}
+}
+
+// monthlyBudget reads nimbus:budget.monthlyFloor (whole USD; 0 or absent: no budget).
+func monthlyBudget(values map[string]string) (float64, error) {
+	raw := values[Namespace+":budget"]
+	if raw == "" {
+		return 0, nil
+	}
+	var b struct {
+		MonthlyFloor *json.Number `json:"monthlyFloor"`
+	}
+	if err := json.Unmarshal([]byte(raw), &b); err != nil {
+		return 0, fmt.Errorf("%s:budget must be an object like {monthlyFloor: 500}: %w", Namespace, err)
+	}
+	if b.MonthlyFloor == nil {
+		return 0, nil
+	}
+	f, err := b.MonthlyFloor.Float64()
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("%s:budget.monthlyFloor must be a number of USD, 0 or more, got %s", Namespace, b.MonthlyFloor.String())
+	}
+	return f, nil
 }
 
 // runProgram runs the program under the fake cloud and returns the resolved

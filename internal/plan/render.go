@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nimbus-iac/nimbus/internal/cost"
 	"github.com/nimbus-iac/nimbus/internal/guardrails"
 )
 
@@ -43,12 +44,14 @@ func renderJSON(w io.Writer, p *Plan) error {
 		Project    string                 `json:"project"`
 		Stack      string                 `json:"stack"`
 		Cloud      string                 `json:"cloud"`
+		Region     string                 `json:"region"`
 		Resources  []Resource             `json:"resources"`
 		Outputs    map[string]any         `json:"outputs"`
 		Violations []guardrails.Violation `json:"violations"`
 		Generic    map[string]int         `json:"generic"`
+		Cost       *cost.Report           `json:"cost,omitempty"`
 		Diff       *Diff                  `json:"diff,omitempty"`
-	}{p.Project, p.Stack, p.Cloud, p.Resources, p.Outputs, p.Violations, p.Generic, p.Diff}
+	}{p.Project, p.Stack, p.Cloud, p.Region, p.Resources, p.Outputs, p.Violations, p.Generic, p.Cost, p.Diff}
 	if doc.Resources == nil {
 		doc.Resources = []Resource{}
 	}
@@ -329,6 +332,9 @@ func Text(p *Plan) string {
 		for _, t := range sortedKeys(p.Generic) {
 			fmt.Fprintf(&b, "    %s: %d\n", t, p.Generic[t])
 		}
+	}
+	if p.Cost != nil {
+		b.WriteString(costText(p.Cost))
 	}
 	errs, warns := counts(p.Violations)
 	fmt.Fprintf(&b, "\nGuardrails: %d errors, %d warnings\n", errs, warns)

@@ -16,15 +16,20 @@ import (
 // planWith plans a stack with extra config overrides.
 func planWith(t *testing.T, dir, stack string, overrides map[string]string) *plan.Plan {
 	t.Helper()
-	opts := golden.Options(dir, stack)
-	for k, v := range overrides {
-		opts.Overrides[k] = v
-	}
-	p, err := plan.Run(opts)
+	p, err := plan.Run(planOptions(dir, stack, overrides))
 	if err != nil {
 		t.Fatalf("plan %s: %v", stack, err)
 	}
 	return p
+}
+
+// planOptions are the golden options of a stack with extra config overrides.
+func planOptions(dir, stack string, overrides map[string]string) plan.Options {
+	opts := golden.Options(dir, stack)
+	for k, v := range overrides {
+		opts.Overrides[k] = v
+	}
+	return opts
 }
 
 // change is one expected property change, on the resource whose URN ends with a suffix.
