@@ -85,7 +85,7 @@ func diffMarkdown(d *Diff) string {
 		return b.String()
 	}
 	n := len(d.Added) + len(d.Removed) + len(d.Changed)
-	fmt.Fprintf(&b, "<details><summary>What changes (%d resources)</summary>\n\n| | resource | property | old | new |\n| --- | --- | --- | --- | --- |\n", n)
+	fmt.Fprintf(&b, "<details><summary>What changes (%s)</summary>\n\n| | resource | property | old | new |\n| --- | --- | --- | --- | --- |\n", countResources(n))
 	rows := 0
 	row := func(format string, args ...any) {
 		if rows < diffLimit {
