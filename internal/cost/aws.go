@@ -74,6 +74,14 @@ func awsArch(a string) string {
 func awsProvisionedConcurrency(e *estimator, r Resource) ([]Item, error) {
 	n, _ := num(r, "provisionedConcurrentExecutions")
 	fn := str(r, "functionName")
+	// When an autoscaling target owns the alias's provisioned concurrency, its floor is what stays
+	// warm all month; the config's own count is only the first deploy's (and ignoreChanges after).
+	resourceID := "function:" + fn + ":" + str(r, "qualifier")
+	if t, ok := e.find("aws:appautoscaling/target:Target", func(t Resource) bool {
+		return str(t, "resourceId") == resourceID && str(t, "scalableDimension") == "lambda:function:ProvisionedConcurrency"
+	}); ok {
+		n, _ = num(t, "minCapacity")
+	}
 	f, ok := e.find("aws:lambda/function:Function", func(f Resource) bool {
 		return str(f, "name") == fn || str(f, "arn") == fn
 	})

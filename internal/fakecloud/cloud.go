@@ -67,6 +67,9 @@ type Resource struct {
 	// Aliases are the URNs the resource was known by before (pulumi.Aliases), resolved as the
 	// engine resolves an alias spec: each unset part is the resource's own; sorted and unique.
 	Aliases []string
+	// IgnoreChanges are the input paths the program told the engine to keep at their
+	// deployed values on update (pulumi.IgnoreChanges), as the program gave them.
+	IgnoreChanges []string
 }
 
 // Cloud is an in-memory fake cloud; it implements pulumi.MockResourceMonitor.
@@ -140,6 +143,7 @@ func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		if res.Aliases, err = c.aliases(res, rpc.GetAliases()); err != nil {
 			return "", nil, fmt.Errorf("cannot register %s %q: %w", res.Type, res.Name, err)
 		}
+		res.IgnoreChanges = rpc.GetIgnoreChanges()
 	}
 
 	if !res.Custom {

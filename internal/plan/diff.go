@@ -12,6 +12,7 @@ import (
 
 	"github.com/nimbus-iac/nimbus/internal/cost"
 	"github.com/nimbus-iac/nimbus/internal/guardrails"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 // Diff is what a change does to one stack: the working tree's plan against the base's.
@@ -91,7 +92,7 @@ func Compare(base, head *Plan) *Diff {
 			continue
 		}
 		matched[b.URN] = true
-		props := diffValues("", normalize(b.Inputs), normalize(h.Inputs))
+		props := diffValues("", normalize(b.Inputs), ignoreChanges(normalize(b.Inputs), normalize(h.Inputs), h.IgnoreChanges))
 		if b.Type != h.Type {
 			props = append([]PropertyChange{{Path: "(type)", Old: b.Type, New: h.Type}}, props...)
 		}
@@ -124,6 +125,29 @@ func Compare(base, head *Plan) *Diff {
 	}
 	d.Cost = compareCost(base, head, d)
 	return d
+}
+
+// ignoreChanges returns head's inputs with each path in paths (pulumi.IgnoreChanges syntax,
+// wildcards included) reset to its value in base, or removed where base has none: what the
+// engine sends the provider on an update (processIgnoreChanges in the step generator), so that a
+// property the program hands to someone else, such as an autoscaler's count, is not reported as
+// a change the deployment would make. A path that does not parse is left alone, as the engine
+// leaves it.
+func ignoreChanges(base, head any, paths []string) any {
+	bm, bok := base.(map[string]any)
+	hm, hok := head.(map[string]any)
+	if len(paths) == 0 || !bok || !hok {
+		return head
+	}
+	old, props := resource.NewPropertyMapFromMap(bm), resource.NewPropertyMapFromMap(hm)
+	for _, p := range paths {
+		path, err := resource.ParsePropertyPath(p)
+		if err != nil {
+			continue
+		}
+		path.Reset(old, props)
+	}
+	return normalize(props.Mappable())
 }
 
 // normalize round-trips a value through JSON, so that a plan made here and one read from a file

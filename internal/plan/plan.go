@@ -96,6 +96,9 @@ type Resource struct {
 	// Aliases are the URNs the resource was known by (pulumi.Aliases): a stack whose state has
 	// one of them updates that resource in place instead of replacing it, and Compare matches it.
 	Aliases []string `json:"aliases,omitempty"`
+	// IgnoreChanges are the input paths (pulumi.IgnoreChanges) the engine keeps at their deployed
+	// values on update; Compare does not report a change under them.
+	IgnoreChanges []string `json:"ignoreChanges,omitempty"`
 
 	// Name is the logical name.
 	Name string `json:"-"`
@@ -328,6 +331,7 @@ func buildResources(cfg *StackConfig, region, dir string, raw []fakecloud.Resour
 			Provider:             r.Provider,
 			PropertyDependencies: r.PropertyDependencies,
 			Aliases:              r.Aliases,
+			IgnoreChanges:        r.IgnoreChanges,
 			Name:                 r.Name,
 			Generic:              r.Generic,
 		}

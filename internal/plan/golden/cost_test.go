@@ -159,8 +159,13 @@ func TestCostComment(t *testing.T) {
 					t.Errorf("the cost section lacks %q:\n%s", want, section)
 				}
 			}
-			if !strings.Contains(md[changes:costAt], "| `2` | `3` |") {
-				t.Errorf("the changes lack the old and new value 2 and 3:\n%s", md[changes:costAt])
+			for _, want := range []string{"0 to add, 1 to change, 0 to remove", "What changes (1 resource)", "| `2` | `3` |"} {
+				if !strings.Contains(md[changes:costAt], want) {
+					t.Errorf("the changes lack %q (one changed resource, old value 2, new 3):\n%s", want, md[changes:costAt])
+				}
+			}
+			if rows := strings.Count(md[changes:costAt], "| ✏️ |"); rows != 1 {
+				t.Errorf("the changes list %d changed properties, want 1:\n%s", rows, md[changes:costAt])
 			}
 		})
 	}
