@@ -91,6 +91,13 @@ var (
 // the kubernetes plugin built from tools/pulumi-kubernetes.
 func stack(t *testing.T, program pulumi.RunFunc) *engine.Stack {
 	t.Helper()
+	s, _ := stackWithConfig(t, program, "config: {}\n")
+	return s
+}
+
+// stackWithConfig is stack with Pulumi.test.yaml's content given; it returns the project folder.
+func stackWithConfig(t *testing.T, program pulumi.RunFunc, stackYAML string) (*engine.Stack, string) {
+	t.Helper()
 	kubetest.Skip(t) // skips only with NIMBUS_SKIP_KUBE=1, saying so
 	ctx := context.Background()
 	binOnce.Do(func() {
@@ -118,7 +125,7 @@ func stack(t *testing.T, program pulumi.RunFunc) *engine.Stack {
 	dir := t.TempDir()
 	for name, body := range map[string]string{
 		"Pulumi.yaml":      "name: kubetest\nruntime: go\n",
-		"Pulumi.test.yaml": "config: {}\n",
+		"Pulumi.test.yaml": stackYAML,
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
@@ -137,7 +144,7 @@ func stack(t *testing.T, program pulumi.RunFunc) *engine.Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, dir
 }
 
 // testWriter sends the engine's progress to the test log.
