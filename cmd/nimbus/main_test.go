@@ -57,11 +57,11 @@ func TestPlanBaseFile(t *testing.T) {
 	artifacts := "--config=nimbus:artifactsDir=testdata/plans/artifacts"
 	base := filepath.Join("..", "..", "testdata", "plans", "prod.json")
 	for format, want := range map[string][]string{
-		"text": {"Changes of stack prod against " + base + ": 0 to add, 2 to change, 0 to remove",
-			"provisionedConcurrentExecutions: 2 -> 3", "minCapacity: 2 -> 3"},
-		"markdown": {"#### Changes", "0 to add, 2 to change, 0 to remove",
-			"| ✏️ | `urn:pulumi:prod::nimbus::nimbus:function:Function$aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig::api-warm` | `provisionedConcurrentExecutions` | `2` | `3` |"},
-		"json": {`"diff": {`, `"path": "provisionedConcurrentExecutions"`},
+		"text": {"Changes of stack prod against " + base + ": 0 to add, 1 to change, 0 to remove",
+			"minCapacity: 2 -> 3"},
+		"markdown": {"#### Changes", "0 to add, 1 to change, 0 to remove",
+			"| ✏️ | `urn:pulumi:prod::nimbus::nimbus:function:Function$aws:appautoscaling/target:Target::api-warm` | `minCapacity` | `2` | `3` |"},
+		"json": {`"diff": {`, `"path": "minCapacity"`},
 	} {
 		t.Run(format, func(t *testing.T) {
 			t.Parallel()
@@ -111,7 +111,7 @@ func TestPlanBaseGitRef(t *testing.T) {
 	if got := run(args, &stdout, &stderr); got != 0 {
 		t.Fatalf("run = %d; stderr:\n%s", got, stderr.String())
 	}
-	for _, w := range []string{"Changes of stack prod against HEAD: 0 to add, 2 to change, 0 to remove", "provisionedConcurrentExecutions: 2 -> 3"} {
+	for _, w := range []string{"Changes of stack prod against HEAD: 0 to add, 1 to change, 0 to remove", "minCapacity: 2 -> 3"} {
 		if !strings.Contains(stdout.String(), w) {
 			t.Errorf("output lacks %q:\n%s", w, stdout.String())
 		}
